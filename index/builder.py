@@ -1,0 +1,267 @@
+"""Build (or bring up to date) the index of a corpus folder.
+
+A file whose bytes and chunking settings are unchanged is not read again: its chunks,
+sentences and text come from the previous index. Vectors are reused by the hash of the text
+they embed, across files and rebuilds, so only new text is embedded; and the embedding
+model (torch) is loaded only when there is new text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.dense import DenseParams, build_dense, index_type
+from index.keyword import KeywordIndex
+from index.store import FORMAT_NAME, FORMAT_VERSION, IndexData, StoredDocument, read_index, write_index
+from index.tokens import find_acronyms, words
+from ingest import SUPPORTED_SUFFIXES, chunk_document, load_document
+from ingest.errors import IndexMismatchError, IndexNotFoundError, NothingIndexedError, UnreadableFileError
+from ingest.loader import META_SUFFIX
+from ingest.records import Chunk, Sentence
+from ingest.sentences import chunk_sentences
+from ingest.settings import Settings
+
+PIPELINE_VERSION = 4  # bump when ingest, chunking or tokenizing change their output: files are read again
+PACKAGE_VERSION = "0.1.0"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    files: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    chunks: int = 0
+    sentences: int = 0
+    embedded: int = 0
+    reused_vectors: int = 0
+    reread_files: int = 0
+    seconds: float = 0.0
+    up_to_date: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.rejected else 0
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    name: str
+    sha256: str  # of the file and of its citation sidecar, if any
+
+
+def scan_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[Rejected]]:
+    """Files to index, and files that cannot be (wrong type), in a stable order."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise NothingIndexedError(f"{corpus_dir}: corpus folder not found")
+    files, rejected = [], []
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.name.endswith(META_SUFFIX):
+            continue  # citation facts of a document, read with it
+        name = relative.as_posix()
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            rejected.append(Rejected(name, f"unsupported file type {path.suffix or '(none)'}; use .pdf, .md or .txt"))
+            continue
+        files.append(SourceFile(path, name, file_sha256(path)))
+    return files, rejected
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    sidecar = path.with_name(path.name + META_SUFFIX)
+    if sidecar.is_file():
+        digest.update(b"\0meta\0" + sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def build_index(settings: Settings, progress: Progress | None = None, embedder=None) -> BuildReport:
+    """Index `settings.corpus_dir` into `settings.index_dir`.
+
+    Raises NothingIndexedError (and leaves any previous index as it was) when no file could
+    be read. `embedder` may be passed to reuse a model already in memory.
+    """
+    started = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    report = BuildReport(index_dir=settings.index_dir)
+    sources, rejected = scan_corpus(settings.corpus_dir)
+    seen = _seen(sources, rejected)
+    previous = _previous_index(settings)
+
+    if previous is not None and _unchanged(previous.manifest, settings, seen):
+        report.files = [s.name for s in sources if s.name in previous.manifest["files"]]
+        report.rejected = [Rejected(r["file"], r["reason"]) for r in previous.manifest["rejected"]]
+        report.chunks, report.sentences = len(previous.chunks), len(previous.sentences)
+        report.up_to_date = True
+        report.seconds = time.perf_counter() - started
+        return report
+
+    documents: dict[str, StoredDocument] = {}
+    chunks: list[Chunk] = []
+    sentences: list[Sentence] = []
+    file_records: dict[str, dict] = {}
+    for done, source in enumerate(sources, start=1):
+        progress("reading", done - 1, len(sources))
+        try:
+            doc, doc_chunks, doc_sentences, reread = _read_source(source, settings, previous)
+        except UnreadableFileError as error:
+            rejected.append(Rejected(source.name, error.reason))
+            continue
+        report.reread_files += reread
+        documents[doc.name] = doc
+        chunks += doc_chunks
+        sentences += doc_sentences
+        file_records[source.name] = {"sha256": source.sha256, "chunks": len(doc_chunks)}
+    progress("reading", len(sources), len(sources))
+    rejected.sort(key=lambda r: r.file)
+    report.rejected = rejected
+    if not chunks:
+        raise NothingIndexedError(
+            f"{settings.corpus_dir}: no file could be indexed" + (f" ({len(rejected)} rejected)" if rejected else "")
+            + ("; the previous index is unchanged" if previous is not None else ""))
+
+    texts = [c.embed_text for c in chunks] + [s.text for s in sentences]
+    vectors, embedded, reused = _vectors_for(texts, settings, previous, progress, embedder)
+    chunk_vectors, sentence_vectors = vectors[:len(chunks)], vectors[len(chunks):]
+    report.embedded, report.reused_vectors = embedded, reused
+
+    progress("indexing", 0, 1)
+    params = DenseParams(settings.hnsw_threshold, settings.hnsw_m, settings.hnsw_ef_construction,
+                         settings.hnsw_ef_search)
+    all_text = "\n".join(d.text for d in documents.values())
+    data = IndexData(
+        manifest={}, documents=documents, chunks=chunks, chunk_vectors=chunk_vectors,
+        sentences=sentences, sentence_vectors=sentence_vectors,
+        acronyms=find_acronyms(all_text), word_counts=dict(Counter(words(all_text))),
+        dense=build_dense(chunk_vectors, params), keyword=KeywordIndex.build([c.embed_text for c in chunks]),
+    )
+    report.seconds = time.perf_counter() - started
+    data.manifest = _manifest(settings, vectors.shape[1], params, len(chunks), file_records, seen,
+                              rejected, len(sentences), report.seconds)
+    write_index(settings.index_dir, data)
+    progress("indexing", 1, 1)
+    report.files = list(file_records)
+    report.chunks, report.sentences = len(chunks), len(sentences)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous_index(settings: Settings) -> IndexData | None:
+    """The index being replaced, when its records and vectors can be reused."""
+    try:
+        previous = read_index(settings.index_dir, load_models=False)
+    except (IndexNotFoundError, IndexMismatchError, OSError, ValueError, KeyError):
+        return None
+    return previous if previous.manifest["model"]["name"] == settings.model else None
+
+
+def _settings_record(settings: Settings) -> dict:
+    return {"chunk_chars": settings.chunk_chars, "pipeline_version": PIPELINE_VERSION}
+
+
+def _seen(sources: list[SourceFile], unsupported: list[Rejected]) -> dict[str, str | None]:
+    """Every file of the corpus folder and its hash (None for files of an unsupported type)."""
+    return {**{r.file: None for r in unsupported}, **{s.name: s.sha256 for s in sources}}
+
+
+def _unchanged(manifest: dict, settings: Settings, seen: dict[str, str | None]) -> bool:
+    return (manifest["chunking"] == _settings_record(settings)
+            and manifest["dense"]["hnsw_threshold"] == settings.hnsw_threshold
+            and manifest["sources"] == seen)
+
+
+def _read_source(source: SourceFile, settings: Settings, previous: IndexData | None):
+    """(document, chunks, sentences, 1 if the file was read again else 0)."""
+    if previous is not None:
+        old = previous.manifest["files"].get(source.name)
+        if old and old["sha256"] == source.sha256 and previous.manifest["chunking"] == _settings_record(settings):
+            chunks = [c for c in previous.chunks if c.doc == source.name]
+            ids = {c.id for c in chunks}
+            return (previous.documents[source.name], chunks,
+                    [s for s in previous.sentences if s.chunk_id in ids], 0)
+    doc = load_document(source.path, source.name)
+    chunks = chunk_document(doc, settings.chunk_chars)
+    sentences = [s for c in chunks for s in chunk_sentences(doc, c)]
+    return StoredDocument(doc.name, doc.text, doc.pages, doc.meta), chunks, sentences, 1
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _vectors_for(texts: list[str], settings: Settings, previous: IndexData | None,
+                 progress: Progress, embedder) -> tuple[np.ndarray, int, int]:
+    """Vectors for `texts`: from the previous index where the same text was embedded by the
+    same model, from the model otherwise. Returns (vectors, embedded count, reused count)."""
+    cache: dict[str, np.ndarray] = {}
+    if previous is not None:
+        old_texts = [c.embed_text for c in previous.chunks] + [s.text for s in previous.sentences]
+        old_vectors = np.concatenate([previous.chunk_vectors, previous.sentence_vectors])
+        cache = {text_key(t): old_vectors[i] for i, t in enumerate(old_texts)}
+    keys = [text_key(t) for t in texts]
+    missing = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in cache}.values())
+    if missing:
+        if embedder is None:
+            progress("loading model", 0, 1)
+            from index.embedder import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder(settings.model)
+            progress("loading model", 1, 1)
+        batch = settings.batch_size
+        # Longest first: batches of similar length waste less padding.
+        order = sorted(missing, key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), batch):
+            progress("embedding", start, len(order))
+            part = order[start:start + batch]
+            for i, vector in zip(part, embedder.embed([texts[i] for i in part], batch_size=batch)):
+                cache[keys[i]] = vector
+        progress("embedding", len(order), len(order))
+    dimensions = len(next(iter(cache.values())))
+    vectors = np.zeros((len(texts), dimensions), dtype=np.float32)
+    for i, key in enumerate(keys):
+        vectors[i] = cache[key]
+    return vectors, len(missing), len(texts) - len(missing)
+
+
+def _manifest(settings: Settings, dimensions: int, params: DenseParams, count: int, files: dict,
+              seen: dict[str, str | None], rejected: list[Rejected], sentences: int, seconds: float) -> dict:
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "package_version": PACKAGE_VERSION,
+        "model": {"name": settings.model, "dimensions": int(dimensions)},
+        "chunking": _settings_record(settings),
+        "dense": {"type": index_type(count, params), "metric": "inner_product (cosine of normalised vectors)",
+                  "hnsw_threshold": params.hnsw_threshold, "hnsw_m": params.hnsw_m,
+                  "ef_construction": params.ef_construction, "ef_search": params.ef_search},
+        "keyword": {"library": "bm25s", "k1": 1.2, "b": 0.75},
+        "files": files,
+        "sources": seen,
+        "rejected": [{"file": r.file, "reason": r.reason} for r in rejected],
+        "counts": {"documents": len(files), "chunks": count, "sentences": sentences},
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(seconds, 3),
+    }
+

@@ -1,0 +1,167 @@
+"""`python -m index ...`: build, search, chunks and evaluate from the command line.
+
+The command names, flags and JSON fields are a contract that evaluation scripts rely on.
+User errors end as one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from ingest.errors import NothingIndexedError, PolicyQAError
+from ingest.settings import Settings
+
+DEFAULT_GOLD = Path("eval/dev.jsonl")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load({"corpus_dir": getattr(args, "corpus", None), "index_dir": args.index,
+                                  "model": args.model})
+        return args.run(args, settings)
+    except NothingIndexedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except PolicyQAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build and search the policy-qa index.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default: $POLICY_QA_INDEX_DIR or .policy_qa/index)")
+    common.add_argument("--model", help="embedding model (default: $POLICY_QA_MODEL or the bundled all-MiniLM-L6-v2)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", parents=[common], help="index the corpus folder")
+    build.add_argument("--corpus", type=Path, help="corpus folder (default: $POLICY_QA_CORPUS_DIR or corpus/)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_build)
+
+    search = commands.add_parser("search", parents=[common], help="ranked passages for a query")
+    search.add_argument("query", nargs="?", help="the query (or use --queries)")
+    search.add_argument("-k", type=int, default=None, help="passages per query (default 5; 10 with --queries)")
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search.add_argument("--queries", type=Path, help="JSONL file of {id, question} objects")
+    search.add_argument("--format", choices=("jsonl", "trec"), default="jsonl", help="output of --queries")
+    search.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+    search.set_defaults(run=_search)
+
+    chunks = commands.add_parser("chunks", parents=[common], help="every chunk record as JSONL")
+    chunks.set_defaults(run=_chunks)
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="retrieval metrics on a gold set")
+    evaluate.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help=f"gold questions (default {DEFAULT_GOLD})")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def _build(args, settings: Settings) -> int:
+    from index.builder import build_index
+    from index.progress import TerminalProgress
+
+    with TerminalProgress(enabled=not args.quiet) as progress:
+        report = build_index(settings, progress)
+    for rejected in report.rejected:
+        print(str(rejected), file=sys.stderr)
+    files = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"
+    if report.up_to_date:
+        print(f"index up to date: {files}, {report.chunks} chunks ({report.seconds:.2f} s) -> {report.index_dir}")
+    else:
+        print(f"indexed {files}, {report.chunks} chunks, {report.sentences} sentences in {report.seconds:.2f} s "
+              f"(embedded {report.embedded} texts, reused {report.reused_vectors}; "
+              f"{len(report.rejected)} file{'s' if len(report.rejected) != 1 else ''} rejected) -> {report.index_dir}")
+    return report.exit_code
+
+
+def _open_searcher(settings: Settings, warn: bool = True):
+    from index.search import Searcher
+
+    searcher = Searcher.open(settings)
+    if warn:
+        status = searcher.corpus_status()
+        if status.stale:
+            print(f"warning: {status.describe()}", file=sys.stderr)
+    return searcher
+
+
+def _search(args, settings: Settings) -> int:
+    if (args.query is None) == (args.queries is None):
+        raise PolicyQAError("search: give either a QUERY or --queries FILE.jsonl")
+    if args.k is not None and args.k < 1:
+        raise PolicyQAError(f"-k: must be at least 1, got {args.k}")
+    searcher = _open_searcher(settings)
+    if args.queries is not None:
+        from index.evaluation import load_questions
+
+        k = args.k or 10
+        for question in load_questions(args.queries):
+            hits = searcher.search(question.question, k, mode=args.mode)
+            if args.format == "trec":
+                for hit in hits:
+                    print(f"{question.id} Q0 {hit.chunk.id} {hit.rank} {hit.score:.6f} policy-qa-{args.mode}")
+            else:
+                print(json.dumps({"id": question.id, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return 0
+    hits = searcher.search(args.query, args.k or settings.top_k, mode=args.mode)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("no passages found")
+    for hit in hits:
+        c = hit.chunk
+        where = " · ".join(x for x in (c.doc, c.section, f"p. {c.page_label}" if c.page_label else "") if x)
+        print(f"{hit.rank}. [{hit.score:.4f}] {where}")
+        print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "   "))
+        print()
+    return 0
+
+
+def _chunks(args, settings: Settings) -> int:
+    from index.store import read_index
+
+    for chunk in read_index(settings.index_dir, load_models=False).chunks:
+        print(json.dumps(chunk.to_json(), ensure_ascii=False))
+    return 0
+
+
+def _evaluate(args, settings: Settings) -> int:
+    from index.evaluation import load_questions, score_retrieval
+
+    searcher = _open_searcher(settings)
+    questions = load_questions(args.gold, require_gold=True)
+    corpus_texts = [c.text for c in searcher.data.chunks]
+    rows = []
+    for mode in ("hybrid", "keyword", "dense"):
+        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in questions}
+        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), questions, ranked, corpus_texts))
+    if args.json:
+        print(json.dumps({"gold": str(args.gold), "questions": len(questions),
+                          "retrieval": [r.to_json() for r in rows]}, indent=1))
+        return 0
+    print(render_retrieval_table(rows, questions, len(questions)))
+    return 0
+
+
+def render_retrieval_table(rows, questions, count: int) -> str:
+    lines = [f"retrieval on {count} questions ({sum(q.answerable for q in questions)} answerable)",
+             f"{'':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} {'nDCG@10':>8}"]
+    for r in rows:
+        lines.append(f"{r.name:8} {r.recall[1]:6.3f} {r.recall[5]:6.3f} {r.recall[10]:6.3f} {r.mrr10:7.3f} {r.ndcg10:8.3f}")
+    by_id = {q.id: q for q in questions}
+    misses = [(qid, rank) for qid, rank in rows[0].ranks.items() if rank != 1]
+    lines.append("misses of hybrid (first relevant passage not ranked first):" if misses else "misses: none")
+    for qid, rank in misses:
+        lines.append(f"  {qid} rank {rank if rank else '>10'}: {by_id[qid].question}")
+    return "\n".join(lines)

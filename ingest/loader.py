@@ -1,0 +1,73 @@
+"""`load_document(path)`: read one corpus file of any supported type into a `Document`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ingest.decode import decode_text
+from ingest.errors import UnreadableFileError
+from ingest.records import BlockKind, Document, DocumentMeta
+from ingest.structure import parse_blocks
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+TEXT_SUFFIXES = {".txt", ".text"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
+META_SUFFIX = ".meta.json"  # "paper.md.meta.json": citation facts for "paper.md"
+
+
+def load_document(path: Path, name: str | None = None, data: bytes | None = None) -> Document:
+    """Read `path` (or `data`, when given, as if it were that file). `name` is how the
+    document is known and cited; it defaults to the file name."""
+    name = name or path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFileError(name, f"unsupported file type {suffix or '(none)'}; use .pdf, .md or .txt")
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise UnreadableFileError(name, f"cannot be read ({error.strerror})") from None
+    if suffix in PDF_SUFFIXES:
+        from ingest.pdf import read_pdf  # pypdf is only needed for PDFs
+
+        text, pages, meta = read_pdf(name, data)
+        blocks = parse_blocks(text, markdown=False)
+    else:
+        if data.lstrip()[:5] == b"%PDF-":
+            raise UnreadableFileError(name, f"not text (a PDF named {suffix})")
+        text = decode_text(name, data)
+        pages, meta = (), DocumentMeta()
+        blocks = parse_blocks(text, markdown=suffix in MARKDOWN_SUFFIXES)
+    if not any(b.kind is not BlockKind.HEADING for b in blocks):
+        raise UnreadableFileError(name, "no text besides headings")
+    meta = _merge(meta, _title_from(text, blocks), _sidecar(path))
+    return Document(name=name, text=text, blocks=blocks, pages=pages, meta=meta)
+
+
+def _title_from(text: str, blocks) -> str:
+    return next((b.title for b in blocks if b.kind is BlockKind.HEADING and b.level == 0), "")
+
+
+def _sidecar(path: Path) -> dict:
+    meta_path = path.with_name(path.name + META_SUFFIX)
+    if not meta_path.is_file():
+        return {}
+    try:
+        values = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UnreadableFileError(meta_path.name, f"invalid JSON ({error})") from None
+    if not isinstance(values, dict):
+        raise UnreadableFileError(meta_path.name, "must hold a JSON object")
+    return values
+
+
+def _merge(meta: DocumentMeta, title: str, sidecar: dict) -> DocumentMeta:
+    authors = sidecar.get("authors", meta.authors)
+    return DocumentMeta(
+        title=str(sidecar.get("title") or meta.title or title),
+        authors=tuple(str(a) for a in authors),
+        short_authors=str(sidecar.get("short_authors", "")),
+        year=str(sidecar.get("year") or meta.year),
+    )

