@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +13,11 @@ from index.fusion import reciprocal_rank_fusion
 from index.store import IndexData, read_index
 from index.tokens import expand_acronyms
 from ingest.errors import IndexMismatchError
-from ingest.records import Chunk, ChunkKind
+from ingest.records import Chunk, ChunkKind, section_topic
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "keyword")
+QUERY_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,21 @@ class CorpusStatus:
 
 
 class Searcher:
-    def __init__(self, data: IndexData, settings: Settings):
+    def __init__(self, data: IndexData, settings: Settings, embedder=None):
+        """`embedder` may be passed to reuse a model already in memory (as `build_index`
+        takes one); by default the query embedder is loaded on the first search."""
         self.data = data
         self.settings = settings
-        self._embedder = None
+        self._embedder = embedder
+        self._query_cache: dict[str, np.ndarray] = {}
         rows = {c.id: i for i, c in enumerate(data.chunks)}
         self._sentence_rows = np.array([rows[s.chunk_id] for s in data.sentences], dtype=np.int64)
+        self._rows_of_section: dict[str, list[int]] = {}
+        for row, chunk in enumerate(data.chunks):
+            self._rows_of_section.setdefault(chunk.section, []).append(row)
 
     @classmethod
-    def open(cls, settings: Settings) -> "Searcher":
+    def open(cls, settings: Settings, embedder=None) -> "Searcher":
         data = read_index(settings.index_dir, settings.hnsw_ef_search)
         built_with = data.manifest["model"]["name"]
         if built_with != settings.model:
@@ -71,7 +78,7 @@ class Searcher:
                 f"{settings.index_dir}: the index was built with model {built_with!r} "
                 f"({data.manifest['model']['dimensions']} dimensions), but the model setting is "
                 f"{settings.model!r}; rebuild with: python -m index build, or set POLICY_QA_MODEL={built_with}")
-        return cls(data, settings)
+        return cls(data, settings, embedder)
 
     @property
     def embedder(self):
@@ -82,7 +89,14 @@ class Searcher:
         return self._embedder
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _cached_embedding(self.embedder, text)
+        """Follow-ups and the find-passages mode ask the same text again: embed it once. The
+        cache lives on the searcher, so a reloaded index does not keep the old one alive."""
+        vector = self._query_cache.get(text)
+        if vector is None:
+            if len(self._query_cache) >= QUERY_CACHE_SIZE:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            vector = self._query_cache[text] = self.embedder.embed([text])[0]
+        return vector
 
     def search(self, query: str, k: int | None = None, mode: str = "hybrid",
                docs: set[str] | None = None, sections: set[str] | None = None) -> list[Hit]:
@@ -102,8 +116,12 @@ class Searcher:
         if mode in ("hybrid", "keyword"):
             rankings["keyword"] = self.data.keyword.search(query, depth)
         if mode == "hybrid":
+            named = [row for section in self.named_sections(query) for row in self._rows_of_section[section]]
+            if named:
+                rankings["section"] = (np.array(named, dtype=np.int64), np.ones(len(named), dtype=np.float32))
+        if mode == "hybrid":
             weights = {"dense": self.settings.dense_weight, "keyword": self.settings.keyword_weight,
-                       "sentence": self.settings.sentence_weight}
+                       "sentence": self.settings.sentence_weight, "section": self.settings.keyword_weight}
             fused = reciprocal_rank_fusion([list(map(int, ids)) for ids, _ in rankings.values()],
                                            [weights[name] for name in rankings], self.settings.rrf_k)
             fused = self._demote_references(fused)
@@ -122,6 +140,21 @@ class Searcher:
             if len(hits) == k:
                 break
         return hits
+
+    def named_sections(self, query: str) -> list[str]:
+        """The sections a query names: "section 4.2", "the acknowledgement", "the abstract".
+        Officials ask about a part of a paper by its heading."""
+        lowered = query.lower()
+        numbers = re.findall(r"\bsection\s+(\d+(?:\.\d+)*)", lowered)
+        named: list[str] = []
+        for section in self._rows_of_section:
+            number = re.match(r"^(\d+(?:\.\d+)*)", section)
+            topic = section_topic(section).lower()
+            by_number = number and any(number.group(1) == n or number.group(1).startswith(n + ".") for n in numbers)
+            by_name = len(topic) >= 5 and re.search(rf"\b{re.escape(topic)}\b", lowered)
+            if by_number or by_name:
+                named.append(section)
+        return named
 
     def _by_best_sentence(self, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Chunks ranked by their best sentence's cosine to the query."""
@@ -163,13 +196,3 @@ def _rank_map(ranking: tuple[np.ndarray, np.ndarray] | None) -> dict[int, tuple[
         return {}
     ids, scores = ranking
     return {int(i): (rank, float(s)) for rank, (i, s) in enumerate(zip(ids, scores), 1)}
-
-
-@lru_cache(maxsize=512)
-def _cached(embedder, text: str) -> bytes:
-    return embedder.embed([text])[0].tobytes()
-
-
-def _cached_embedding(embedder, text: str) -> np.ndarray:
-    """Follow-ups and the find-passages mode ask the same text again; embed it once."""
-    return np.frombuffer(_cached(embedder, text), dtype=np.float32)

@@ -7,6 +7,7 @@
     chunks.jsonl          one Chunk per line, in row order of the vectors
     chunk_vectors.npy     float32 (chunks x dimensions), L2-normalised
     dense.faiss           the HNSW graph, only above the exact-search threshold
+    sentence_dense.faiss  the same for the sentence vectors, when there are that many
     keyword/              the BM25 index (bm25s' own arrays and JSON, no pickle)
     sentences.jsonl       one Sentence per line, in row order of sentence_vectors.npy
     sentence_vectors.npy  float32, L2-normalised
@@ -97,6 +98,8 @@ def write_index(folder: Path, data: IndexData) -> None:
         np.save(staging / "sentence_vectors.npy", data.sentence_vectors, allow_pickle=False)
         if data.manifest["dense"]["type"] == "hnsw":
             save_dense(data.dense, staging / "dense.faiss")
+        if _is_hnsw(len(data.sentence_vectors), data.manifest):
+            save_dense(data.sentence_dense, staging / "sentence_dense.faiss")
         data.keyword.save(staging / "keyword")
         _write_json(staging / "terms.json", {"acronyms": data.acronyms, "word_counts": data.word_counts})
         _write_json(staging / MANIFEST, data.manifest)  # last: its presence marks a complete index
@@ -132,24 +135,37 @@ def read_index(folder: Path, ef_search: int | None = None, load_models: bool = T
 
     folder = Path(folder)
     manifest = read_manifest(folder)
-    terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
-    data = IndexData(
-        manifest=manifest,
-        documents={d.name: d for d in map(StoredDocument.from_json, _read_jsonl(folder / "documents.jsonl"))},
-        chunks=[Chunk.from_json(r) for r in _read_jsonl(folder / "chunks.jsonl")],
-        chunk_vectors=np.load(folder / "chunk_vectors.npy", allow_pickle=False),
-        sentences=[Sentence.from_json(r) for r in _read_jsonl(folder / "sentences.jsonl")],
-        sentence_vectors=np.load(folder / "sentence_vectors.npy", allow_pickle=False),
-        acronyms=terms["acronyms"], word_counts=terms["word_counts"],
-    )
-    if load_models:
-        if manifest["dense"]["type"] == "hnsw":
-            data.dense = load_dense(folder / "dense.faiss", ef_search)
-        else:
-            data.dense = build_dense_from_manifest(data.chunk_vectors, manifest)
-        data.sentence_dense = build_dense_from_manifest(data.sentence_vectors, manifest)
-        data.keyword = KeywordIndex.load(folder / "keyword")
+    try:
+        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        data = IndexData(
+            manifest=manifest,
+            documents={d.name: d for d in map(StoredDocument.from_json, _read_jsonl(folder / "documents.jsonl"))},
+            chunks=[Chunk.from_json(r) for r in _read_jsonl(folder / "chunks.jsonl")],
+            chunk_vectors=np.load(folder / "chunk_vectors.npy", allow_pickle=False),
+            sentences=[Sentence.from_json(r) for r in _read_jsonl(folder / "sentences.jsonl")],
+            sentence_vectors=np.load(folder / "sentence_vectors.npy", allow_pickle=False),
+            acronyms=terms["acronyms"], word_counts=terms["word_counts"],
+        )
+        if load_models:
+            if manifest["dense"]["type"] == "hnsw":
+                data.dense = load_dense(folder / "dense.faiss", ef_search)
+            else:
+                data.dense = build_dense_from_manifest(data.chunk_vectors, manifest)
+            if _is_hnsw(len(data.sentence_vectors), manifest):  # a graph takes minutes to build: stored
+                data.sentence_dense = load_dense(folder / "sentence_dense.faiss", ef_search)
+            else:
+                data.sentence_dense = build_dense_from_manifest(data.sentence_vectors, manifest)
+            data.keyword = KeywordIndex.load(folder / "keyword")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        # A manifest with a part missing or damaged (a copy cut short, a file deleted by hand)
+        # ended in a traceback; say it in one line, and a build then makes a new index.
+        raise IndexMismatchError(f"{folder}: the index is damaged ({type(error).__name__}: {error}); "
+                                 "rebuild it with: python -m index build") from None
     return data
+
+
+def _is_hnsw(count: int, manifest: dict) -> bool:
+    return count >= manifest["dense"]["hnsw_threshold"]
 
 
 def _swap(staging: Path, folder: Path) -> None:

@@ -32,12 +32,25 @@ DEMONYMS = {
     "american": "america", "german": "germany", "british": "britain", "french": "france",
     "ethiopian": "ethiopia", "african": "africa", "asian": "asia", "european": "europe",
 }
+# Irregular forms the Snowball stemmer leaves apart: "grew" must find "grow", "driven" "drive".
+IRREGULAR = {
+    "grew": "grow", "grown": "grow", "driven": "drive", "drove": "drive", "made": "make", "given": "give",
+    "gave": "give", "taken": "take", "took": "take", "led": "lead", "built": "build", "began": "begin",
+    "begun": "begin", "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "chose": "choose",
+    "chosen": "choose", "held": "hold", "paid": "pay", "sold": "sell", "spent": "spend", "won": "win",
+    "brought": "bring", "bought": "buy", "sought": "seek", "taught": "teach", "thought": "think",
+    "went": "go", "gone": "go", "saw": "see", "seen": "see", "set": "set", "kept": "keep", "left": "leave",
+    "lost": "lose", "met": "meet", "ran": "run", "wrote": "write", "written": "write", "chaired": "chair",
+}
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
 
 
 def fold(text: str) -> str:
     """Homoglyphs to Latin, accents removed: the form both sides of a match are compared in."""
-    text = unicodedata.normalize("NFKD", text.translate(HOMOGLYPHS))
+    text = text.translate(HOMOGLYPHS)
+    if text.isascii():  # the common case, and the hot path of scoring sentences
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
@@ -48,19 +61,43 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# British and American spellings are one word to a search: "organisation", "programme".
+_SPELLINGS = {"programme": "program", "programmes": "programs", "labour": "labor", "centre": "center",
+              "centres": "centers", "behaviour": "behavior", "favour": "favor", "defence": "defense",
+              "licence": "license", "analyse": "analyze", "catalogue": "catalog", "judgement": "judgment"}
+_NOT_ISE = frozenset("advertise enterprise enterprises exercise otherwise supervise comprise compromise premise "
+                     "expertise franchise merchandise surprise promise revise televise devise improvise disguise "
+                     "raise precise concise wise rise arise noise cruise praise despise chastise".split())
+_ISE_RE = re.compile(r"^([a-z]{4,})is(ation|ations|e|es|ed|ing|er|ers)$")
+
+
+def american(word: str) -> str:
+    if word in _SPELLINGS:
+        return _SPELLINGS[word]
+    if word not in _NOT_ISE:
+        match = _ISE_RE.match(word)
+        if match:
+            return f"{match.group(1)}iz{match.group(2)}"
+    return word
+
+
 def words(text: str) -> list[str]:
-    """Lower-case words and numbers without stemming ("54,530" -> "54530")."""
+    """Lower-case words and numbers without stemming ("54,530" -> "54530"), in American
+    spelling."""
     out = []
     for token in _TOKEN_RE.findall(fold(text).lower()):
         if token[0].isdigit():
             token = re.sub(r",(?=\d{3}\b)", "", token)  # thousands separators
+        else:
+            token = american(token)
         out.append(token)
     return out
 
 
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens for BM25."""
-    kept = [DEMONYMS.get(w, w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    kept = [IRREGULAR.get(w, DEMONYMS.get(w, w)) for w in words(text)
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords(kept)
 
 

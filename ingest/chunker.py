@@ -89,11 +89,13 @@ class _Chunker:
         if table is None:
             return
         for row, (start, end) in zip(table.rows, table.row_spans):
-            self._emit(ChunkKind.TABLE_ROW, render_row(table, row), start, end)
+            cells = tuple((column, value) for column, value in zip(table.columns, row))
+            self._emit(ChunkKind.TABLE_ROW, render_row(table, row), start, end,
+                       table_title=table.title, cells=cells)
         note = _source_note(self.doc.text[block.start:block.end])
         self._emit(ChunkKind.TABLE, render_table(table, note), block.start, block.end)
 
-    def _emit(self, kind: ChunkKind, text: str, start: int, end: int) -> None:
+    def _emit(self, kind: ChunkKind, text: str, start: int, end: int, **table_fields) -> None:
         section_path = tuple(title for _, title in self.path)
         section = section_path[-1] if section_path else ""
         base = content_id(self.doc.name, kind.value, section, text)
@@ -106,7 +108,7 @@ class _Chunker:
             id=chunk_id, doc=self.doc.name, section=section, section_path=section_path, kind=kind,
             text=text, start=start, end=end,
             page=first.number if first else None, page_end=last.number if last else None,
-            page_label=first.label if first else None, source=self.source,
+            page_label=first.label if first else None, source=self.source, **table_fields,
         ))
 
 

@@ -33,6 +33,12 @@ class IndexMismatchError(PolicyQAError):
 class NothingIndexedError(PolicyQAError):
     """A build in which no file could be read; the previous index is left as it was."""
 
+    def __init__(self, message: str, rejected: tuple = ()):
+        super().__init__(message)
+        # The files and their reasons (`Rejected` records): the message only counts them, and
+        # a user whose every file was refused needs to see why, one line a file.
+        self.rejected = tuple(rejected)
+
 
 class InputFileError(PolicyQAError):
     """A questions/queries file with a line that is not what the command expects."""

@@ -42,7 +42,7 @@ def load_document(path: Path, name: str | None = None, data: bytes | None = None
         blocks = parse_blocks(text, markdown=suffix in MARKDOWN_SUFFIXES)
     if not any(b.kind is not BlockKind.HEADING for b in blocks):
         raise UnreadableFileError(name, "no text besides headings")
-    meta = _merge(meta, _title_from(text, blocks), _sidecar(path))
+    meta = _merge(meta, _title_from(text, blocks), _sidecar(path, name))
     return Document(name=name, text=text, blocks=blocks, pages=pages, meta=meta)
 
 
@@ -50,21 +50,26 @@ def _title_from(text: str, blocks) -> str:
     return next((b.title for b in blocks if b.kind is BlockKind.HEADING and b.level == 0), "")
 
 
-def _sidecar(path: Path) -> dict:
+def _sidecar(path: Path, name: str) -> dict:
+    # The error names the document (the build reports it under the document's name, with
+    # only the reason) and the reason names the sidecar: "paper.md: invalid JSON" sent users
+    # to look for a JSON error in their Markdown.
     meta_path = path.with_name(path.name + META_SUFFIX)
     if not meta_path.is_file():
         return {}
     try:
         values = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise UnreadableFileError(meta_path.name, f"invalid JSON ({error})") from None
+        raise UnreadableFileError(name, f"its citation file {meta_path.name} is not valid JSON ({error})") from None
     if not isinstance(values, dict):
-        raise UnreadableFileError(meta_path.name, "must hold a JSON object")
+        raise UnreadableFileError(name, f"its citation file {meta_path.name} must hold a JSON object")
     return values
 
 
 def _merge(meta: DocumentMeta, title: str, sidecar: dict) -> DocumentMeta:
     authors = sidecar.get("authors", meta.authors)
+    if isinstance(authors, str):  # "authors": "H. C. Pham" is one author, not one per letter
+        authors = [authors]
     return DocumentMeta(
         title=str(sidecar.get("title") or meta.title or title),
         authors=tuple(str(a) for a in authors),

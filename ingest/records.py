@@ -117,6 +117,10 @@ class Chunk:
     page_end: int | None = None  # physical page of `end` (differs when crossing a break)
     page_label: str | None = None
     source: str = ""  # the document as cited: "Pham, Ohno & Tran (2019), Title"
+    # For a table row: the table's title and the (column header, value) pairs of the row, so
+    # that an answer can name the entity, the column, the value and its unit.
+    table_title: str = ""
+    cells: tuple[tuple[str, str], ...] = ()
 
     def citation(self, page_label: str | None = None) -> str:
         """A citation to paste into a memo:
@@ -148,6 +152,7 @@ class Chunk:
         record = asdict(self)
         record["kind"] = self.kind.value
         record["section_path"] = list(self.section_path)
+        record["cells"] = [list(pair) for pair in self.cells]
         return record
 
     @classmethod
@@ -155,6 +160,7 @@ class Chunk:
         values = dict(record)
         values["kind"] = ChunkKind(values["kind"])
         values["section_path"] = tuple(values["section_path"])
+        values["cells"] = tuple(tuple(pair) for pair in values.get("cells", ()))
         return cls(**values)
 
 

@@ -30,10 +30,19 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         cut = match.start(1) if match.group(1) is not None else match.start()
         if match.group(1) is not None and _is_abbreviation(text[cursor:cut]):
             continue
+        if match.group(1) is None and _continues_after_break(text, cut, match.end()):
+            continue  # a sentence cut by a page break: "... the period of" / "2010-2018 ..."
         spans.append((cursor, cut))
         cursor = match.end()
     spans.append((cursor, end))
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+
+
+def _continues_after_break(text: str, before: int, after: int) -> bool:
+    tail = text[:before].rstrip()
+    head = text[after:after + 1]
+    return bool(tail) and tail[-1] not in ".!?:;\"')]*" and (head.islower() or head.isdigit()) \
+        and "\n\n" in text[before:after + 1]
 
 
 def line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -80,5 +89,8 @@ def chunk_sentences(doc: Document, chunk: Chunk) -> list[Sentence]:
     if chunk.kind is ChunkKind.TABLE_ROW:
         return [make(chunk.start, chunk.end, chunk.text)]
     if chunk.kind is ChunkKind.REFERENCES:  # one entry a line: "(2002). Kicking" ends nothing
-        return [make(s, e, doc.text[s:e]) for s, e in line_spans(doc.text, chunk.start, chunk.end)]
-    return [make(s, e, doc.text[s:e]) for s, e in sentence_spans(doc.text, chunk.start, chunk.end)]
+        spans = line_spans(doc.text, chunk.start, chunk.end)
+    else:
+        spans = sentence_spans(doc.text, chunk.start, chunk.end)
+    # A Markdown heading inside a chunk (the title in the front matter) is not a sentence.
+    return [make(s, e, doc.text[s:e]) for s, e in spans if not doc.text.startswith("#", s)]

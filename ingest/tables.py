@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from ingest.records import Table
 
 # "Table 3.", "Table 3 .", and the OCR slips "1 able 2." / "T able 2" seen in converted papers.
-CAPTION_RE = re.compile(r"^\s*(?:T\s?able|[1lI|]\s?able|Tab\.)\s*(\d+)\b\s*[.:]?\s*", re.IGNORECASE)
+# After the number comes punctuation, a capitalised title or nothing: a line of running text
+# that starts with "Table 2, which ranks ..." or "Table 3 shows ..." (as lines of a PDF
+# often do) is not a caption, and taking it for one cut its paragraph in three.
+CAPTION_RE = re.compile(r"^\s*(?:T\s?able|[1lI|]\s?able|Tab\.)\s*(\d+)\b(?=\s*[.:\-–—]|\s*$|\s+(?-i:[A-Z(\[]))\s*[.:]?\s*",
+                        re.IGNORECASE)
 _PIPE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -41,7 +45,8 @@ def is_pipe_row(text: str) -> bool:
 
 def caption_text(text: str) -> str | None:
     """The cleaned caption if `text` is a table caption line ("Table 2. Manufactured ..."), else None."""
-    flat = _join_fragments(text.lstrip("#").strip().strip("*").split("\t"))
+    # Markdown bold anywhere in the line goes: "**Table 3.** Income" gave "Table 3. ** Income".
+    flat = _join_fragments(text.lstrip("#").replace("**", "").strip().strip("*").split("\t"))
     match = CAPTION_RE.match(flat)
     if not match or len(flat) > 250:
         return None

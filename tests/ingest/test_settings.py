@@ -1,0 +1,92 @@
+"""Settings: documented defaults, then environment variables, then flags; clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import SettingsError
+from ingest.settings import BUNDLED_MODEL, ENV_PREFIX, Settings
+
+
+def test_defaults():
+    settings = Settings.load(environ={})
+
+    assert settings == Settings()
+    assert settings.corpus_dir == Path("corpus")
+    assert settings.index_dir == Path(".policy_qa/index")
+    assert settings.model == BUNDLED_MODEL
+    assert settings.chunk_chars == 1000 and settings.top_k == 5
+
+
+def test_every_field_is_documented_and_settable_by_environment():
+    for f in fields(Settings):
+        assert f.type in ("Path", "str", "int", "float"), f.name
+    environ = {f"{ENV_PREFIX}TOP_K": "7", f"{ENV_PREFIX}INDEX_DIR": "/data/index",
+               f"{ENV_PREFIX}DENSE_WEIGHT": "0.5", f"{ENV_PREFIX}GENERATOR_URL": "http://127.0.0.1:8080/v1"}
+
+    settings = Settings.load(environ=environ)
+
+    assert (settings.top_k, settings.index_dir, settings.dense_weight, settings.generator_url) == \
+        (7, Path("/data/index"), 0.5, "http://127.0.0.1:8080/v1")
+
+
+def test_a_flag_beats_the_environment_which_beats_the_default():
+    environ = {"POLICY_QA_INDEX_DIR": "/env/index", "POLICY_QA_CORPUS_DIR": "/env/corpus"}
+
+    settings = Settings.load({"index_dir": "/flag/index", "corpus_dir": None, "model": None}, environ)
+
+    assert settings.index_dir == Path("/flag/index")  # flag
+    assert settings.corpus_dir == Path("/env/corpus")  # flag not given (None): environment
+    assert settings.model == BUNDLED_MODEL  # neither: default
+
+
+def test_an_empty_environment_variable_counts_as_unset():
+    assert Settings.load(environ={"POLICY_QA_TOP_K": ""}).top_k == 5
+
+
+def test_the_process_environment_is_read_by_default(monkeypatch):
+    monkeypatch.setenv("POLICY_QA_CHUNK_CHARS", "700")
+
+    assert Settings.load().chunk_chars == 700
+
+
+def test_with_changes_and_validates():
+    settings = Settings().with_(top_k=3)
+
+    assert settings.top_k == 3
+    with pytest.raises(SettingsError, match=r"^top_k: must be at least 1, got 0$"):
+        settings.with_(top_k=0)
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"POLICY_QA_TOP_K": "five"}, r"^POLICY_QA_TOP_K: 'five' is not a valid int$"),
+    ({"POLICY_QA_DENSE_WEIGHT": "high"}, r"^POLICY_QA_DENSE_WEIGHT: 'high' is not a valid float$"),
+    ({"POLICY_QA_CHUNK_CHARS": "100"}, r"^chunk_chars: 100 is too small; use 200 or more$"),
+    ({"POLICY_QA_QUERY_BACKEND": "gpu"}, r"^query_backend: 'gpu' is not one of auto, onnx, torch$"),
+    ({"POLICY_QA_BATCH_SIZE": "0"}, r"^batch_size: must be at least 1, got 0$"),
+    ({"POLICY_QA_DENSE_WEIGHT": "0", "POLICY_QA_KEYWORD_WEIGHT": "0", "POLICY_QA_SENTENCE_WEIGHT": "0"},
+     r"^dense_weight, keyword_weight, sentence_weight: must be >= 0 and not all 0$"),
+    ({"POLICY_QA_KEYWORD_WEIGHT": "-1"}, r"^dense_weight, keyword_weight, sentence_weight: must be >= 0"),
+    ({"POLICY_QA_REFERENCE_WEIGHT": "2"}, r"^reference_weight: must be between 0 and 1, got 2\.0$"),
+])
+def test_bad_environment_values_name_the_variable_or_setting(environ, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.load(environ=environ)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"top_k": "many"}, r"^--top-k: 'many' is not a valid int$"),
+    ({"chunk_chars": 50}, r"^chunk_chars: 50 is too small; use 200 or more$"),
+    ({"colour": "blue"}, r"^colour: no such setting$"),
+])
+def test_bad_flags_name_the_flag(overrides, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.load(overrides, environ={})
+
+
+def test_a_flag_overrides_the_environment_for_numbers_too():
+    assert Settings.load({"chunk_chars": 800}, {"POLICY_QA_CHUNK_CHARS": "900"}).chunk_chars == 800
+    assert Settings.load({"chunk_chars": "600"}, {}).chunk_chars == 600  # flags arrive as text too
