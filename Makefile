@@ -31,5 +31,8 @@ index: setup
 evaluate: setup
 	$(BIN)/python -m chat_app evaluate
 
+bench: setup
+	$(BIN)/python -m chat_app bench
+
 clean:
 	rm -rf .policy_qa test-output
