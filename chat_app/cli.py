@@ -1,0 +1,175 @@
+"""`python -m chat_app ...`: ask, chat and evaluate from the command line.
+
+`ask --json` and `ask --questions FILE.jsonl` print the JSON contract evaluation scripts
+read: {id, question, rewritten_question, answer, abstained, citations, hits}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from ingest.errors import PolicyQAError
+from ingest.settings import Settings
+
+DEFAULT_GOLD = [Path("eval/dev.jsonl"), Path("eval/followups.jsonl")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load({"index_dir": args.index, "model": args.model,
+                                  "generator_url": getattr(args, "generator_url", None),
+                                  "generator_model": getattr(args, "generator_model", None)})
+        return args.run(args, settings)
+    except PolicyQAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chat_app", description="Cited answers from the indexed papers.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default: $POLICY_QA_INDEX_DIR or .policy_qa/index)")
+    common.add_argument("--model", help="embedding model the index was built with (default: the bundled one)")
+    common.add_argument("--generator-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: none)")
+    common.add_argument("--generator-model", help="model name to ask the endpoint for")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question, or a JSONL file of them")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--questions", type=Path, help="JSONL file of {id, question[, history]}: one JSON line each")
+    ask.add_argument("--history", action="append", default=[], help="an earlier question (repeatable, oldest first)")
+    ask.set_defaults(run=_ask)
+
+    chat = commands.add_parser("chat", parents=[common], help="an interactive chat in the terminal")
+    chat.set_defaults(run=_chat)
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="retrieval and answer metrics on gold sets")
+    evaluate.add_argument("--gold", type=Path, action="append",
+                          help=f"gold questions (repeatable; default {' and '.join(map(str, DEFAULT_GOLD))})")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_evaluate)
+    bench = commands.add_parser("bench", parents=[common], help="measure speed and memory (not a test)",
+                                description="Everything `python -m index bench` measures, plus warm answer latency "
+                                            "p50/p95, its overhead over embedding the question alone, a one-question "
+                                            "ask process and the answer engine's peak memory.")
+    bench.add_argument("--gold", default="eval/dev.jsonl", help="questions to ask (default eval/dev.jsonl)")
+    bench.add_argument("--out", default=".policy_qa/bench", help="output folder (default .policy_qa/bench)")
+    bench.add_argument("--runs", type=int, default=5, help="fresh processes per figure; medians (default 5)")
+    bench.add_argument("--quiet", action="store_true")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def _bench(args, settings: Settings) -> int:
+    from chat_app.benchmark import main as bench
+
+    return bench(args, settings)
+
+
+def _engine(settings: Settings, warn: bool = True):
+    from chat_app.engine import AnswerEngine
+
+    engine = AnswerEngine.open(settings)
+    if warn:
+        status = engine.searcher.corpus_status()
+        if status.stale:
+            print(f"warning: {status.describe()}", file=sys.stderr)
+    return engine
+
+
+def _ask(args, settings: Settings) -> int:
+    if (args.question is None) == (args.questions is None):
+        raise PolicyQAError("ask: give either a QUESTION or --questions FILE.jsonl")
+    engine = _engine(settings)
+    if args.questions is not None:
+        from index.evaluation import load_questions
+
+        for q in load_questions(args.questions):
+            print(json.dumps(engine.ask(q.question, q.history).to_json(q.id), ensure_ascii=False), flush=True)
+        return 0
+    answer = engine.ask(args.question, args.history)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(render(answer))
+    return 0
+
+
+def render(answer) -> str:
+    """An answer for the terminal: the text, how the question was understood, the sources."""
+    lines = []
+    if answer.rewritten_question != answer.question:
+        lines.append(f"(understood as: {answer.rewritten_question})")
+    lines.append(textwrap.fill(answer.text, 100))
+    if answer.note:
+        lines.append(f"note: {answer.note}")
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {c.label}")
+        lines.append(textwrap.indent(textwrap.fill(f"\"{' '.join(c.quote.split())}\"", 96), "    "))
+    if answer.abstained and answer.hits:
+        lines.append("related passages:")
+        for h in answer.hits:
+            lines.append(f"  - {h.chunk.citation()}: {' '.join(h.chunk.text.split())[:140]}…")
+    return "\n".join(lines)
+
+
+def _chat(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    history: list[str] = []
+    print("Ask about the paper (empty line or Ctrl-D to quit; 'new' starts a new conversation).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        if question.lower() == "new":
+            history = []
+            continue
+        print(render(engine.ask(question, history)))
+        print()
+        history.append(question)
+
+
+def _evaluate(args, settings: Settings) -> int:
+    from chat_app.evaluation import run_answers
+    from index.cli import render_retrieval_table
+    from index.evaluation import load_questions, score_retrieval
+
+    engine = _engine(settings)
+    paths = args.gold or [p for p in DEFAULT_GOLD if p.exists()]
+    questions = [q for path in paths for q in load_questions(path, require_gold=True)]
+    searcher = engine.searcher
+    corpus_texts = [c.text for c in searcher.data.chunks]
+    retrieval_questions = [q for q in questions if not q.history]
+    rows = []
+    for mode in ("hybrid", "keyword", "dense"):
+        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in retrieval_questions}
+        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), retrieval_questions, ranked, corpus_texts))
+    scores, _ = run_answers(engine, questions)
+    if args.json:
+        print(json.dumps({"gold": [str(p) for p in paths], "questions": len(questions),
+                          "retrieval": [r.to_json() for r in rows], "answers": scores.to_json()}, indent=1))
+        return 0
+    print(render_retrieval_table(rows, retrieval_questions, len(retrieval_questions)))
+    print()
+    print(f"answers on {len(questions)} questions ({scores.answerable} answerable, {scores.unanswerable} not)")
+    print(f"  answer accuracy      {scores.answer_accuracy:.3f}")
+    print(f"  citation accuracy    {scores.citation_accuracy:.3f}")
+    print(f"  abstention accuracy  {scores.abstention_accuracy:.3f}")
+    print(f"  false abstentions    {scores.false_abstentions}")
+    print(f"  latency (warm)       p50 {scores.latency_p50_ms:.1f} ms, p95 {scores.latency_p95_ms:.1f} ms")
+    print("failures:" if scores.failures else "failures: none")
+    for qid, problem, question in scores.failures:
+        print(f"  {qid} {problem}  <- {question}")
+    return 0

@@ -1,0 +1,113 @@
+"""Does the paper cover what a question names? The checks behind abstention.
+
+Two kinds of evidence that the paper is silent: the question names something the corpus
+never mentions (a country, a programme, a topic such as "inflation"), or the passage that
+would answer lacks one of the question's entities (the country, the year, the programme).
+"""
+
+from __future__ import annotations
+
+import re
+
+from chat_app.question import Question
+from index.tokens import DEMONYMS, tokenize, words
+
+_GENERIC = frozenset("figure figures number numbers amount value data statistic statistics level "
+                     "currently today nowadays exactly roughly approximately".split())
+# Abstract nouns name a topic; if the paper never uses one, it is probably not about it.
+_TOPIC_SUFFIXES = ("tion", "sion", "ment", "ity", "ism", "ance", "ence", "ship", "ure", "acy")
+
+
+def match_form(word: str) -> str:
+    """The form words are compared in: demonym to country, plural to singular."""
+    word = DEMONYMS.get(word, word)
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a with one letter changed, added or removed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def word_set(text: str) -> set[str]:
+    return {match_form(w) for w in words(text)}
+
+
+# "(General Statistical Office, 2018)": the year of a source, not a year the text speaks of.
+_CITATION_RE = re.compile(r"\((?=[^()]*[A-Za-z])[^()]*?,?\s*(?:19|20)\d\d[a-z]?\)")
+
+
+def without_citations(text: str) -> str:
+    return _CITATION_RE.sub(" ", text)
+
+
+class Vocabulary:
+    def __init__(self, word_counts: dict[str, int], acronyms: dict[str, str]):
+        self.words = {match_form(w) for w in word_counts}
+        self.stems = set(tokenize(" ".join(word_counts)))
+        self.acronyms = {a.lower(): long for a, long in acronyms.items()}
+        self._by_start: dict[str, list[str]] = {}
+        for word in self.words:
+            self._by_start.setdefault(word[:2], []).append(word)
+
+    def knows(self, word: str) -> bool:
+        """The corpus uses the word, another form of it ("rank" / "ranking"), or a spelling one
+        letter away (OCR wrote "Easy doing business" for "Ease of doing business")."""
+        form = match_form(word)
+        if form in self.words or any(stem in self.stems for stem in tokenize(form)):
+            return True
+        return len(form) >= 4 and any(_one_edit(form, known) for known in self._by_start.get(form[:2], ()))
+
+    def unknown_countries(self, question: Question) -> list[str]:
+        """Countries the question asks about that the corpus never names: nothing in it can
+        answer for them."""
+        return [c for c in question.countries if not self.knows(c)]
+
+    def unknown_words(self, question: Question) -> list[str]:
+        """Every content word of the question that the corpus never uses. Asked for a figure
+        ("public debt", "money spent"), such a word is usually the measure the paper lacks."""
+        return [w for w in question.content if len(w) >= 4 and w not in _GENERIC and not self.knows(w)]
+
+    def unknown_terms(self, question: Question) -> list[str]:
+        """Names and content words of the question that the corpus never uses ("inflation",
+        "Belt and Road Initiative"): a sign the paper is silent, unless a passage matches the
+        rest of the question very closely (a paraphrase: "priority", "World War II")."""
+        unknown = []
+        for name in question.names:
+            if any(not self.knows(w) for w in words(name)):
+                unknown.append(name)
+        named = {w for n in unknown for w in words(n)}
+        for word in question.content:
+            # Only nouns that name a topic ("inflation", "unemployment") count: the verbs and
+            # adverbs of a paraphrase ("characterize", "quickly") say nothing about coverage.
+            if word.endswith(_TOPIC_SUFFIXES) and len(word) >= 6 and word not in named and not self.knows(word):
+                unknown.append(word)
+        return list(dict.fromkeys(unknown))
+
+    def missing_entities(self, question: Question, context_words: set[str]) -> list[str]:
+        """Countries and years of the question that a passage (given as its word set) does
+        not mention."""
+        missing = [c for c in question.countries if match_form(c) not in context_words]
+        return missing + [y for y in question.years if y not in context_words]
+
+    def missing_names(self, question: Question, context_words: set[str], context_text: str) -> list[str]:
+        """Names of the question ("Vendor Development Program", "World Bank") a passage lacks;
+        an acronym's long form or a name's initials ("WB") count as the name."""
+        return [n for n in question.names if not self._name_in(n, context_words, context_text)]
+
+    def _name_in(self, name: str, context_words: set[str], context_text: str) -> bool:
+        parts = [match_form(w) for w in words(name)]
+        if all(p in context_words for p in parts):
+            return True
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+        if len(initials) >= 2 and re.search(rf"\b{initials}\b", context_text):
+            return True
+        long_form = self.acronyms.get(re.sub(r"s$", "", name).lower())
+        return bool(long_form) and all(match_form(w) in context_words for w in words(long_form))

@@ -1,0 +1,56 @@
+"""What the answer engine returns: an `Answer` with numbered `Citation`s, all typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.search import Hit
+from ingest.records import Chunk
+
+NOT_IN_PAPER = "The paper does not say."
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk: Chunk
+    quote: str  # the supporting text exactly as it stands in the document
+    start: int  # span of the quote in the document text
+    end: int
+    page: int | None  # the page of the quoted text (not of the chunk's start)
+    page_label: str | None
+
+    @property
+    def label(self) -> str:
+        """Ready to paste: `Pham, Ohno & Tran (2019), Title, section 4.2, p. 5`."""
+        return self.chunk.citation(self.page_label)
+
+    def to_json(self) -> dict:
+        c = self.chunk
+        return {"n": self.n, "chunk_id": c.id, "doc": c.doc, "section": c.section, "page": self.page,
+                "page_label": self.page_label, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    rewritten_question: str  # the question as understood (follow-ups resolved)
+    text: str  # the short answer, each sentence followed by its [n]
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()  # the passages retrieved; on abstention, the related reading
+    method: str = "extractive"  # or "generated"
+    note: str = ""  # e.g. why a generated answer was replaced by the extractive one
+    seconds: float = 0.0
+    reasons: tuple[str, ...] = field(default=())  # why the engine abstained, for the curious
+
+    def to_json(self, question_id: str | None = None) -> dict:
+        record = {} if question_id is None else {"id": question_id}
+        record.update({
+            "question": self.question, "rewritten_question": self.rewritten_question, "answer": self.text,
+            "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],
+            "hits": [h.to_json() for h in self.hits], "method": self.method,
+        })
+        if self.note:
+            record["note"] = self.note
+        return record

@@ -1,0 +1,51 @@
+"""`python -m chat_app` in process: the JSON contract of ask, and evaluate."""
+
+from __future__ import annotations
+
+import json
+
+from chat_app.cli import main
+
+
+def test_ask_json(paper_index, capsys):
+    assert main(["ask", "When was BUILD established?", "--json", "--index", str(paper_index.settings.index_dir)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert "1992" in record["answer"] and record["abstained"] is False
+    assert record["citations"][0]["section"] == "4.2. Linkage policy"
+
+
+def test_ask_questions_file_with_history(paper_index, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "question": "When was Malaysia's Vendor Development Program introduced?"},
+        {"id": "b", "question": "And the Industrial Linkage Program?",
+         "history": ["When was Malaysia's Vendor Development Program introduced?"]},
+        {"id": "c", "question": "Who won the 2018 FIFA World Cup?", "extra": "ignored"},
+    ]) + "\n")
+    assert main(["ask", "--questions", str(questions), "--index", str(paper_index.settings.index_dir)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in lines] == ["a", "b", "c"]
+    for record in lines:
+        assert {"id", "question", "rewritten_question", "answer", "abstained", "citations", "hits"} <= set(record)
+    assert lines[1]["rewritten_question"] == "When was Malaysia's Industrial Linkage Program introduced?"
+    assert "1995" in lines[1]["answer"]
+    assert lines[2]["abstained"] is True and lines[2]["citations"] == []
+
+
+def test_a_bad_questions_file_is_one_clear_line(paper_index, tmp_path, capsys):
+    questions = tmp_path / "bad.jsonl"
+    questions.write_text('{"id": "a", "question": "ok?"}\n{"id": "b", "history": "not a list", "question": "x"}\n')
+    assert main(["ask", "--questions", str(questions), "--index", str(paper_index.settings.index_dir)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {questions} line 2: field 'history' must be a list of strings"]
+
+
+def test_evaluate_json(paper_index, capsys):
+    assert main(["evaluate", "--json", "--index", str(paper_index.settings.index_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    hybrid = report["retrieval"][0]
+    assert hybrid["name"] == "hybrid" and hybrid["recall@5"] == 1.0 and hybrid["mrr@10"] >= 0.9
+    assert [r["name"] for r in report["retrieval"]] == ["hybrid", "bm25", "dense"]
+    answers = report["answers"]
+    assert answers["answer_accuracy"] >= 0.9 and answers["abstention_accuracy"] == 1.0
+    assert answers["latency_ms"]["p50"] > 0
