@@ -1,0 +1,146 @@
+"""Document text made safe for `st.markdown`, with a quote shown in bold inside its passage.
+
+Document text is data, never markup: a paper may hold `*`, `_`, `$`, `<b>`, `[x](y)` or
+`:red[...]`, and each must show as the character it is. Every ASCII punctuation character is
+backslash-escaped (CommonMark allows that for all of them, and it also disarms Streamlit's
+`:color[...]` and `$...$` extensions), and whitespace is normalised so that an indented
+line or a tab-separated table row cannot turn into a code block.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+_PUNCTUATION = frozenset(string.punctuation)
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage cut in three around its quote; before + quote + after is the passage."""
+
+    before: str
+    quote: str
+    after: str
+
+    @property
+    def text(self) -> str:
+        return self.before + self.quote + self.after
+
+
+def split_passage(text: str, start: int, end: int, quote_start: int, quote_end: int) -> Passage:
+    """The passage `text[start:end]` of a document, cut around the quote
+    `text[quote_start:quote_end]`. A quote reaching past the passage widens it: the quote is
+    what the answer rests on, and must be shown whole."""
+    quote_start, quote_end = max(0, quote_start), min(len(text), quote_end)
+    if quote_end < quote_start:
+        quote_start = quote_end = max(0, min(quote_start, len(text)))
+    start, end = min(start, quote_start), max(end, quote_end)
+    return Passage(text[start:quote_start], text[quote_start:quote_end], text[quote_end:end])
+
+
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_MD_STRONG = re.compile(r"\*\*|__")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(\w[^*\n]*\w|\w)\*(?![\w*])")
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
+
+
+def markdown_source_text(text: str) -> str:
+    """The text a reader of a Markdown document sees: `US\\$95` is `US$95` and `**Keywords:**`
+    is `Keywords:` in the paper. Only for documents that are Markdown; a backslash in a PDF
+    or a .txt file is a backslash."""
+    text = _MD_HEADING.sub("", text)
+    text = _MD_STRONG.sub("", text)
+    text = _MD_EMPHASIS.sub(r"\1", text)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as Markdown that renders as exactly these characters (whitespace normalised:
+    paragraphs kept, lines inside a paragraph joined)."""
+    paragraphs = [_SPACES.sub(" ", " ".join(p.split("\n"))).strip() for p in _BLANK_LINES.split(text)]
+    return "\n\n".join(_escape_chars(p) for p in paragraphs if p)
+
+
+def _escape_chars(text: str) -> str:
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+
+
+def passage_markdown(passage: Passage) -> str:
+    """The passage as safe Markdown with the quote in bold. A quote spanning paragraphs is
+    bold in each of them (bold cannot cross a paragraph break)."""
+    if not passage.quote.strip():
+        return escape_markdown(passage.text)
+    # Mark the quote with private-use characters, normalise and escape the whole passage
+    # (they are not punctuation, so they pass through), then turn the marks into `**`.
+    opened, closed = "\ue000", "\ue001"
+    marked = passage.before + opened + passage.quote + closed + passage.after
+    paragraphs = [_SPACES.sub(" ", " ".join(p.split("\n"))).strip() for p in _BLANK_LINES.split(marked)]
+    out, bold = [], False
+    for paragraph in paragraphs:
+        if not paragraph:
+            continue
+        pieces, current = [], []  # (is_bold, text) runs of this paragraph
+        for ch in paragraph:
+            if ch in (opened, closed):
+                pieces.append((bold, "".join(current)))
+                current, bold = [], ch == opened
+            else:
+                current.append(ch)
+        pieces.append((bold, "".join(current)))
+        rendered = _render_runs(pieces)
+        if rendered:
+            out.append(rendered)
+    return "\n\n".join(out)
+
+
+def _render_runs(pieces: list[tuple[bool, str]]) -> str:
+    """Plain and bold runs as Markdown. `**` only opens before a non-space and closes after
+    one, and next to punctuation it needs a space or punctuation on its outer side; where the
+    text lacks it, a space is added (display only: the copy block holds the exact quote)."""
+    out = ""
+    for is_bold, text in pieces:
+        if not is_bold:
+            out += _escape_chars(text)
+            continue
+        core = text.strip()
+        if not core:
+            out += text
+            continue
+        lead = text[:len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):]
+        out += lead
+        if out and not out[-1].isspace() and core[0] in _PUNCTUATION and out[-1] not in _PUNCTUATION:
+            out += " "
+        out += "**" + _escape_chars(core) + "**" + trail
+        # the run that follows may start with a letter right after closing punctuation
+        if not trail and core[-1] in _PUNCTUATION:
+            out += "\ue002"  # resolved below, once the next run is known
+    return _resolve_closing(out).strip()
+
+
+def _resolve_closing(text: str) -> str:
+    def fix(match: re.Match) -> str:
+        following = match.string[match.end():match.end() + 1]
+        return " " if following and not following.isspace() and following not in _PUNCTUATION \
+            and following != "\\" else ""
+
+    return re.sub("\ue002", fix, text)
+
+
+def trim_context(before: str, after: str, chars: int) -> tuple[str, str]:
+    """Text around a quote cut to about `chars` on each side at word boundaries, with an
+    ellipsis where it was cut."""
+    if len(before) > chars:
+        cut = before[-chars:]
+        space = cut.find(" ")
+        before = _ELLIPSIS + (cut[space + 1:] if 0 <= space < 40 else cut)
+    if len(after) > chars:
+        cut = after[:chars]
+        space = cut.rfind(" ")
+        after = (cut[:space] if space > chars - 40 else cut) + _ELLIPSIS
+    return before, after

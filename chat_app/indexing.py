@@ -1,0 +1,146 @@
+"""The index as the app sees it: is there one, what is in it, is it behind the corpus folder,
+and building it with progress a progress bar can show. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from index.builder import BuildReport, build_index
+from index.search import CorpusStatus, Hit
+from index.store import read_manifest
+from ingest.errors import IndexMismatchError, IndexNotFoundError
+from ingest.records import Chunk
+from ingest.settings import Settings
+
+# Where each build stage sits on one overall bar (stages come in this order; a stage that
+# has nothing to do is skipped, so the bar only moves forward).
+_STAGES = {
+    "reading": (0.0, 0.15, "Reading the documents"),
+    "loading model": (0.15, 0.25, "Loading the embedding model"),
+    "embedding": (0.25, 0.9, "Embedding new passages"),
+    "indexing": (0.9, 0.95, "Writing the index"),
+    "onnx export": (0.95, 1.0, "Preparing the question model"),
+}
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What the sidebar shows about the index, read from its manifest only (cheap)."""
+
+    folder: Path
+    manifest: dict | None  # None: no usable index
+    problem: str = ""  # why an index that is there cannot be used
+
+    @property
+    def exists(self) -> bool:
+        return self.manifest is not None
+
+    @property
+    def key(self) -> str:
+        """Changes whenever the index is rebuilt: what the cached engine is keyed by."""
+        return f"{self.folder.resolve()}@{self.manifest['built_at']}" if self.manifest else ""
+
+    @property
+    def documents(self) -> list[tuple[str, int]]:
+        files = (self.manifest or {}).get("files", {})
+        return [(name, int(record.get("chunks", 0))) for name, record in sorted(files.items())]
+
+    @property
+    def rejected(self) -> list[tuple[str, str]]:
+        return [(r["file"], r["reason"]) for r in (self.manifest or {}).get("rejected", [])]
+
+    @property
+    def model(self) -> str:
+        return (self.manifest or {}).get("model", {}).get("name", "")
+
+    @property
+    def built_at(self) -> str:
+        raw = (self.manifest or {}).get("built_at", "")
+        try:
+            return datetime.fromisoformat(raw).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return raw
+
+
+def index_info(settings: Settings) -> IndexInfo:
+    folder = Path(settings.index_dir)
+    try:
+        return IndexInfo(folder, read_manifest(folder))
+    except IndexNotFoundError:
+        return IndexInfo(folder, None)
+    except IndexMismatchError as error:
+        return IndexInfo(folder, None, str(error))
+
+
+def build_embedder(settings: Settings):
+    """An embedder for `build_index` that needs no torch: the ONNX export of the model, when
+    the cache holds one (it gives the same vectors). None lets the builder load the model."""
+    from index.onnx_embedder import OnnxEmbedder, find_onnx_export
+
+    if settings.query_backend == "torch":
+        return None
+    export = find_onnx_export(settings.model, settings.cache_dir)
+    return OnnxEmbedder(settings.model, export) if export is not None else None
+
+
+def build(settings: Settings, progress: Callable[[float, str], None], embedder=None) -> BuildReport:
+    """`build_index` with its stage progress turned into one fraction and a line of text.
+    Raises NothingIndexedError like build_index (the old index is then left as it was)."""
+
+    def on_stage(stage: str, done: int, total: int) -> None:
+        low, high, text = _STAGES.get(stage, (0.0, 1.0, stage.capitalize()))
+        share = done / total if total else 1.0
+        counted = f" ({done}/{total})" if total > 1 else ""
+        progress(min(1.0, low + (high - low) * share), f"{text}{counted}")
+
+    return build_index(settings, progress=on_stage, embedder=embedder or build_embedder(settings))
+
+
+def corpus_signature(corpus_dir: Path) -> tuple:
+    """Names, sizes and modification times of the corpus files: when this is unchanged the
+    corpus is, so the files need not be hashed again on every rerun."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return ()
+    out = []
+    for root, folders, files in os.walk(corpus_dir):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                stat = os.stat(os.path.join(root, name))
+                out.append((os.path.relpath(os.path.join(root, name), corpus_dir), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(out))
+
+
+def describe_changes(status: CorpusStatus) -> str:
+    parts = [f"{label}: {', '.join(names)}" for label, names in
+             (("new", status.added), ("removed", status.removed), ("changed", status.changed)) if names]
+    return "The corpus folder has changed since the index was built (" + "; ".join(parts) + ")."
+
+
+def documents_of(chunks: Iterable[Chunk]) -> list[str]:
+    return list(dict.fromkeys(c.doc for c in chunks))
+
+
+def sections_of(chunks: Iterable[Chunk], docs: Iterable[str] | None = None) -> list[str]:
+    """Section names in document order, of the given documents (all when None)."""
+    wanted = None if docs is None else set(docs)
+    return list(dict.fromkeys(c.section for c in chunks if c.section and (wanted is None or c.doc in wanted)))
+
+
+def passages_in(chunks: Iterable[Chunk], docs: set[str] | None, sections: set[str] | None,
+                limit: int) -> list[Hit]:
+    """The passages of some sections in reading order: an official browsing section 4.2
+    needs no query."""
+    out = []
+    for chunk in chunks:
+        if (docs is None or chunk.doc in docs) and (sections is None or chunk.section in sections):
+            out.append(Hit(len(out) + 1, chunk, 0.0))
+            if len(out) == limit:
+                break
+    return out

@@ -1,0 +1,320 @@
+"""The Streamlit app driven by AppTest, against a private copy of the paper index.
+
+The app reads its folders from POLICY_QA_* variables; each test points them at its own tmp
+copy (`paper_index_copy`), so uploads and rebuilds never touch the project's corpus. The
+engine is cached per server process and keyed by the index's folder and build time, so each
+test gets an engine of its own index.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings
+from tests.helpers import ROOT
+
+APP = str(ROOT / "chat_app" / "app.py")
+TIMEOUT = 60
+FIND = "Find passages"
+
+NEW_DOC = """# Port Logistics Reform in Da Nang
+
+## 1. Background
+
+The Da Nang Port Authority introduced a single-window customs desk in 2021. Waiting times for
+container ships fell from four days to thirty hours within one year of the reform.
+
+## 2. Lessons
+
+Officials credited the *single-window* desk (cost: US\\$5 million) and a <b>shared</b> data
+platform with the gains.
+"""
+
+
+def _env(monkeypatch, settings: Settings, **extra) -> Settings:
+    monkeypatch.setenv("POLICY_QA_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("POLICY_QA_CACHE_DIR", str(settings.cache_dir))
+    for name, value in extra.items():
+        monkeypatch.setenv(f"POLICY_QA_{name.upper()}", str(value))
+    return settings
+
+
+@pytest.fixture
+def app_settings(paper_index_copy, monkeypatch) -> Settings:
+    return _env(monkeypatch, paper_index_copy)
+
+
+@pytest.fixture
+def app(app_settings):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def ask(at, question: str):
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.chat_message[-1]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def unescape(markdown: str) -> str:
+    """What a reader sees of our escaped Markdown (backslashes and bold marks dropped)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown.replace("**", ""))
+
+
+def manifest(settings: Settings) -> dict:
+    return json.loads((Path(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))
+
+
+# --- chat ----------------------------------------------------------------------------------
+
+def test_answer_is_cited_with_a_card_per_citation(app):
+    answer = ask(app, "When was BUILD established?")
+    assert answer.name == "assistant"
+    shown = texts(answer.markdown)
+    assert "1992" in unescape(shown[0]) and "[1]" in unescape(shown[0])
+    # the card: title, the quote in bold inside its passage, the neighbouring text, the label
+    assert any(unescape(m).startswith("[1] 4.2. Linkage policy") for m in shown)
+    assert any("**" in m and "established in 1992" in unescape(m) and "BUILD offers" in unescape(m) for m in shown)
+    assert [e.label for e in answer.expander] == ["Surrounding text and quote"]
+    codes = texts(answer.code)
+    assert any(c.startswith("Pham, Ohno & Tran (2019), The East Asian Industrial Policy Experiences")
+               and c.endswith("section 4.2") for c in codes)
+    assert any(c.startswith("“For promoting FDI-local firm linkage") for c in codes)  # quote to paste
+    assert app.chat_message[-2].name == "user"
+
+
+def test_follow_up_shows_how_it_was_understood(app):
+    ask(app, "When was BUILD established?")
+    follow_up = ask(app, "And what about Malaysia?")
+    understood = [unescape(c) for c in texts(follow_up.caption) if "Understood as" in unescape(c)]
+    assert understood and "Malaysia" in understood[0] and understood[0] != "Understood as: And what about Malaysia?"
+    # the first answer is still there, above: history belongs to the session
+    assert len(app.chat_message) == 4
+
+
+def test_abstention_says_so_and_lists_related_passages(app):
+    answer = ask(app, "What is the inflation rate of Vietnam?")
+    assert texts(answer.warning) == ["The paper does not say."]
+    shown = [unescape(m) for m in texts(answer.markdown)]
+    assert "Related passages" in shown
+    related = [c for c in texts(answer.code) if c.startswith("Pham, Ohno & Tran (2019)")]
+    assert len(related) >= 3
+
+
+def test_starter_question_click_asks_it(app):
+    starters = [b for b in app.button if b.key and b.key.startswith("starter-")]
+    assert len(starters) >= 3
+    question = starters[0].label
+    starters[0].click().run()
+    assert unescape(app.chat_message[0].markdown[0].value) == question
+    assert app.chat_message[1].code, "the answer has a citation"
+    assert not [b for b in app.button if b.key and b.key.startswith("starter-")], "starters only on an empty chat"
+
+
+def test_clear_chat_and_download(app):
+    ask(app, "When was BUILD established?")
+    download = app.get("download_button")
+    assert download and download[0].proto.label == "Download conversation"
+    next(b for b in app.button if b.label == "Clear chat").click().run()
+    assert len(app.chat_message) == 0
+    assert [b for b in app.button if b.key and b.key.startswith("starter-")]
+
+
+def test_two_sessions_chat_independently(app):
+    from streamlit.testing.v1 import AppTest
+
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    ask(app, "When was BUILD established?")
+    ask(other, "What is selective industrial policy?")
+    ask(other, "Who wrote the paper?")
+    assert len(app.chat_message) == 2 and len(other.chat_message) == 4
+    assert unescape(app.chat_message[0].markdown[0].value) == "When was BUILD established?"
+
+
+def test_engine_loads_once_and_gets_the_session_history(app_settings, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from chat_app.engine import AnswerEngine
+    from index.search import Searcher
+
+    opened, histories = [], []
+    real_open, real_ask = Searcher.open.__func__, AnswerEngine.ask
+
+    def counting_open(cls, settings, embedder=None):
+        opened.append((settings.index_dir, embedder))
+        return real_open(cls, settings, embedder)
+
+    def recording_ask(self, question, history=()):
+        histories.append(list(history))
+        return real_ask(self, question, history)
+
+    monkeypatch.setattr(Searcher, "open", classmethod(counting_open))
+    monkeypatch.setattr(AnswerEngine, "ask", recording_ask)
+    first = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    second = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    for question in ("When was BUILD established?", "And what about Malaysia?", "Who wrote the paper?"):
+        ask(first, question)
+    ask(second, "What is kaizen?")
+    assert len(opened) == 1, "one engine per server process, not one per question or session"
+    assert histories == [[], ["When was BUILD established?"],
+                         ["When was BUILD established?", "And what about Malaysia?"], []]
+    # an accepted upload rebuilds the index and reloads the engine, keeping the model
+    upload(first, "port.md", NEW_DOC.encode(), "text/markdown")
+    assert len(opened) == 2 and opened[1][0] == app_settings.index_dir
+    assert opened[1][1] is opened[0][1] is not None
+
+
+def test_rebuild_button_on_an_up_to_date_index(app):
+    app.sidebar.button(key="rebuild").click().run()
+    assert any("already up to date" in unescape(s) for s in texts(app.sidebar.success))
+
+
+def test_an_unreadable_index_is_reported_with_a_rebuild_button(app_settings):
+    from streamlit.testing.v1 import AppTest
+
+    (app_settings.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("not a readable manifest" in unescape(e) for e in texts(at.error))
+    assert at.button(key="rebuild-broken")
+    assert not at.chat_input
+
+
+# --- find passages -------------------------------------------------------------------------
+
+def test_find_passages_filtered_by_section(app):
+    app.segmented_control[0].set_value(FIND).run()
+    assert not app.chat_input, "no chat box in find-passages mode"
+    assert "4.2. Linkage policy" in app.multiselect(key="find_sections").options
+    assert app.multiselect(key="find_docs").options == ["east_asian_industrial_policy.md"]
+    app.text_input(key="find_query").input("supporting industries and FDI linkage").run()
+    unfiltered = [c for c in texts(app.code) if c.startswith("Pham")]
+    assert len(unfiltered) == 10
+    assert any(not c.endswith("section 4.2") for c in unfiltered)
+    app.multiselect(key="find_sections").select("4.2. Linkage policy").run()
+    labels = [c for c in texts(app.code) if c.startswith("Pham")]
+    assert labels and all(c.endswith("section 4.2") for c in labels)
+    assert not app.chat_message, "find mode gives passages, not answers"
+
+
+def test_find_passages_browses_a_section_without_a_query(app):
+    app.segmented_control[0].set_value(FIND).run()
+    app.multiselect(key="find_sections").select("Abstract").run()
+    titles = [unescape(m) for m in texts(app.markdown) if unescape(m).startswith("#")]
+    assert titles and all(t.endswith("Abstract") for t in titles)
+
+
+# --- the index: first start, stale corpus --------------------------------------------------
+
+def test_first_start_builds_the_index(tmp_path, make_settings, monkeypatch, paper_index):
+    from streamlit.testing.v1 import AppTest
+
+    settings = _env(monkeypatch, make_settings(tmp_path))
+    (settings.corpus_dir / "port.md").write_text(NEW_DOC, encoding="utf-8")
+    assert not settings.index_dir.exists()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert manifest(settings)["files"]["port.md"]["chunks"] >= 1
+    assert any("port.md" in unescape(m) for m in texts(at.sidebar.markdown))
+    answer = ask(at, "When did the Da Nang Port Authority introduce a single-window customs desk?")
+    assert "2021" in unescape(answer.markdown[0].value)
+
+
+def test_changed_corpus_is_announced_and_rebuilt(app, app_settings):
+    (app_settings.corpus_dir / "port.md").write_text(NEW_DOC, encoding="utf-8")
+    app.run()
+    warning = [unescape(w) for w in texts(app.warning)]
+    assert warning and "new: port.md" in warning[0]
+    app.button(key="rebuild-stale").click().run()
+    assert not app.warning
+    assert "port.md" in manifest(app_settings)["files"]
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+def upload(at, name: str, data: bytes, mime: str = "application/octet-stream"):
+    at.sidebar.file_uploader[0].set_value((name, data, mime)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_good_upload_joins_the_corpus_and_the_index(app, app_settings):
+    before = manifest(app_settings)
+    upload(app, "port.md", NEW_DOC.encode("utf-8"), "text/markdown")
+    assert any("port.md: added to the corpus" in unescape(s) for s in texts(app.sidebar.success))
+    assert (app_settings.corpus_dir / "port.md").read_text(encoding="utf-8") == NEW_DOC
+    after = manifest(app_settings)
+    assert after["files"]["port.md"]["chunks"] >= 1 and after["built_at"] >= before["built_at"]
+    assert any("port.md" in unescape(m) for m in texts(app.sidebar.markdown))
+    assert not app.warning, "the index is up to date with the corpus"
+    answer = ask(app, "When did the Da Nang Port Authority introduce a single-window customs desk?")
+    assert "2021" in unescape(answer.markdown[0].value)
+    # document text is shown as text: HTML and Markdown specials are escaped, and a Markdown
+    # file reads as the reader of the paper sees it (no emphasis marks, `US\$5` is `US$5`)
+    app.segmented_control[0].set_value(FIND).run()
+    app.text_input(key="find_query").input("single-window desk officials credited").run()
+    shown = [m for m in texts(app.markdown) if "single" in m]
+    assert shown and "\\<b\\>shared\\<\\/b\\>" in shown[0] and "US\\$5 million" in shown[0]
+    assert "single\\-window desk" in shown[0] and "\\*" not in shown[0]
+    # the same file again: nothing to add, said plainly
+    upload(app, "copy-of-port.md", NEW_DOC.encode("utf-8"), "text/markdown")
+    assert any("already in the corpus as port.md" in unescape(i) for i in texts(app.sidebar.info))
+
+
+def _bad_files(settings_limit_mb: int) -> list:
+    from tests.pdf_fixtures import encrypted_pdf, scanned_pdf, truncated_pdf
+
+    text = ["Industrial policy in Vietnam needs patience and capacity building."]
+    return [
+        ("locked.pdf", lambda: encrypted_pdf(text), "encrypted PDF"),
+        ("scan.pdf", scanned_pdf, "no text layer (scanned?)"),
+        ("cut.pdf", lambda: truncated_pdf(text), "corrupt PDF"),
+        ("empty.md", lambda: b"", "empty file"),
+        ("blank.txt", lambda: b"   \n\n  ", "empty file"),
+        ("image.txt", lambda: bytes(range(256)) * 8, "not text (binary data)"),
+        ("report.docx", lambda: b"PK\x03\x04 word document", "unsupported file type .docx"),
+        ("fake.pdf", lambda: b"just some words, not a PDF", "corrupt PDF (no PDF header)"),
+        ("big.txt", lambda: b"word " * (settings_limit_mb * 1024 * 1024 * 3 // 10), "the limit is 1 MB"),
+        ("../../escape.md", lambda: NEW_DOC.encode(), "points outside the corpus folder"),
+        (".hidden.md", lambda: NEW_DOC.encode(), "hidden file names"),
+        ("bad:name?.md", lambda: NEW_DOC.encode(), "characters that are not allowed"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(12), ids=[c[0] for c in _bad_files(1)])
+def test_bad_upload_is_refused_with_its_reason(paper_index_copy, monkeypatch, case, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    settings = _env(monkeypatch, paper_index_copy, max_upload_mb=1)
+    name, make, reason = _bad_files(1)[case]
+    corpus_before = sorted(p.name for p in settings.corpus_dir.rglob("*"))
+    built_before = manifest(settings)["built_at"]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    upload(at, name, make())
+    errors = [unescape(e) for e in texts(at.sidebar.error)]
+    assert len(errors) == 1 and errors[0].startswith(f"Refused: {name}: ") and reason in errors[0], errors
+    assert sorted(p.name for p in settings.corpus_dir.rglob("*")) == corpus_before
+    assert manifest(settings)["built_at"] == built_before, "a refused file does not rebuild the index"
+    assert not list(tmp_path.parent.rglob("escape.md")), "nothing was written outside the corpus"
+
+
+def test_good_and_bad_files_in_one_upload(app, app_settings):
+    from tests.pdf_fixtures import scanned_pdf
+
+    app.sidebar.file_uploader[0].set_value([("port.md", NEW_DOC.encode(), "text/markdown"),
+                                            ("scan.pdf", scanned_pdf(), "application/pdf")]).run()
+    assert any("port.md: added" in unescape(s) for s in texts(app.sidebar.success))
+    assert any("scan.pdf: no text layer" in unescape(e) for e in texts(app.sidebar.error))
+    assert set(manifest(app_settings)["files"]) == {"east_asian_industrial_policy.md", "port.md"}
