@@ -72,12 +72,6 @@ class AnswerEngine:
         self.scorer = SentenceScorer(data)
         self.vocabulary = Vocabulary(data.word_counts, data.acronyms)
         self.tables = rows_by_table(data.chunks)
-        # The passage before each one in its section: a paragraph split in two keeps the
-        # countries it names ("Singapore, Taiwan, ..." / "these five economies").
-        self.previous: dict[str, Chunk] = {}
-        for before, chunk in zip(data.chunks, data.chunks[1:]):
-            if before.doc == chunk.doc and before.section == chunk.section and chunk.kind is ChunkKind.PARAGRAPHS:
-                self.previous[chunk.id] = before
         self._words: dict[str, frozenset[str]] = {}
         self._generator = None
         if self.settings.generator_url:
@@ -176,14 +170,13 @@ class AnswerEngine:
         return self._passage_words(scored.chunk.id) | self.scorer.words_of_row(scored.row)
 
     def _passage_words(self, chunk_id: str) -> frozenset[str]:
-        """The words of a passage (and of the one before it in its section), citations out;
-        cached on the instance so that a reloaded index frees the old one."""
+        """The words of a passage, citations out; cached on the instance so that a reloaded
+        index frees the old one."""
         cached = self._words.get(chunk_id)
         if cached is None:
             chunk = self.scorer.chunks[chunk_id]
-            before = self.previous.get(chunk.id)
-            prose = without_citations(f"{chunk.text} {before.text if before else ''}")
-            cached = self._words[chunk_id] = frozenset(words_of(prose, chunk.section, chunk.table_title))
+            cached = self._words[chunk_id] = frozenset(
+                words_of(without_citations(chunk.text), chunk.section, chunk.table_title))
         return cached
 
     def _missing(self, q: Question, scored: ScoredSentence) -> list[str]:
