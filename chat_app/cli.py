@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from index.cli import run_command
 from ingest.errors import PolicyQAError
 from ingest.settings import Settings
 
@@ -20,16 +21,9 @@ DEFAULT_GOLD = [Path("eval/dev.jsonl"), Path("eval/followups.jsonl")]
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = Settings.load({"index_dir": args.index, "model": args.model,
-                                  "generator_url": getattr(args, "generator_url", None),
-                                  "generator_model": getattr(args, "generator_model", None)})
-        return args.run(args, settings)
-    except PolicyQAError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 0
+    return run_command(args, {"index_dir": args.index, "model": args.model,
+                              "generator_url": getattr(args, "generator_url", None),
+                              "generator_model": getattr(args, "generator_model", None)})
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,15 +19,16 @@ DEFAULT_GOLD = Path("eval/dev.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    return run_command(args, {"corpus_dir": getattr(args, "corpus", None), "index_dir": args.index,
+                              "model": args.model})
+
+
+def run_command(args: argparse.Namespace, overrides: dict) -> int:
+    """The edge of every command line: settings from flags (`overrides`, None = not given)
+    and environment, then the command; a user error ends as one line on stderr, exit 1."""
     try:
-        settings = Settings.load({"corpus_dir": getattr(args, "corpus", None), "index_dir": args.index,
-                                  "model": args.model})
-        return args.run(args, settings)
-    except NothingIndexedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return args.run(args, Settings.load(overrides))
     except PolicyQAError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
