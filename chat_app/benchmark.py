@@ -24,7 +24,7 @@ def answer_rows(runs: int):
         for question in questions[:5]:  # warm: model, first-call costs, caches of passages
             engine.ask(question)
         def ask(question: str):
-            engine.searcher._query_cache.clear()  # a new question is embedded, as in use
+            engine.searcher.clear_query_cache()  # a new question is embedded, as in use
             return engine.ask(question)
 
         samples = timed_ms(ask, questions)

@@ -205,7 +205,7 @@ def _warm_search(context: BenchContext, report: BenchReport, log) -> None:
         for text in texts:
             # The search caches question vectors (follow-ups repeat them); a warm search of a
             # new question embeds it, so the cache is emptied before each one.
-            searcher._query_cache.clear()
+            searcher.clear_query_cache()
             start = time.perf_counter()
             searcher.search(text, 10)
             samples.append((time.perf_counter() - start) * 1000)

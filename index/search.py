@@ -98,6 +98,10 @@ class Searcher:
             vector = self._query_cache[text] = self.embedder.embed([text])[0]
         return vector
 
+    def clear_query_cache(self) -> None:
+        """Forget embedded questions: latency measurements time a new question each time."""
+        self._query_cache.clear()
+
     def search(self, query: str, k: int | None = None, mode: str = "hybrid",
                docs: set[str] | None = None, sections: set[str] | None = None) -> list[Hit]:
         """The k best chunks for `query`; `docs` and `sections` restrict where to look."""
