@@ -29,7 +29,7 @@ from chat_app.records import NOT_IN_PAPER, Answer, Citation
 from chat_app.table_answer import TableCell, cell_for, compose, near_miss, rows_by_table
 from index.search import Hit, Searcher
 from index.tokens import expand_acronyms
-from ingest.records import FRONT_MATTER, Chunk, ChunkKind
+from ingest.records import FRONT_MATTER, ChunkKind
 from ingest.settings import Settings
 
 RETRIEVE_K = 8  # passages whose sentences compete for the answer

@@ -18,7 +18,7 @@ from chat_app.coverage import without_citations, word_set
 from chat_app.question import COUNTRIES, Question, QuestionType, has_number, has_year, proper_names
 from index.search import Hit
 from index.store import IndexData
-from index.tokens import fold, tokenize, words
+from index.tokens import fold, tokenize
 from ingest.records import Chunk, ChunkKind, Sentence, section_topic
 
 _ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|among them|both|the former|"
@@ -255,5 +255,3 @@ def display(text: str) -> str:
 def words_of(*texts: str) -> set[str]:
     return {w for text in texts for w in word_set(text)}
 
-
-__all__ = ["ScoredSentence", "SentenceScorer", "needs_previous", "announces_next", "display", "words_of", "words"]
