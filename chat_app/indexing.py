@@ -77,17 +77,6 @@ def index_info(settings: Settings) -> IndexInfo:
         return IndexInfo(folder, None, str(error))
 
 
-def build_embedder(settings: Settings):
-    """An embedder for `build_index` that needs no torch: the ONNX export of the model, when
-    the cache holds one (it gives the same vectors). None lets the builder load the model."""
-    from index.onnx_embedder import OnnxEmbedder, find_onnx_export
-
-    if settings.query_backend == "torch":
-        return None
-    export = find_onnx_export(settings.model, settings.cache_dir)
-    return OnnxEmbedder(settings.model, export) if export is not None else None
-
-
 def build(settings: Settings, progress: Callable[[float, str], None], embedder=None) -> BuildReport:
     """`build_index` with its stage progress turned into one fraction and a line of text.
     Raises NothingIndexedError like build_index (the old index is then left as it was)."""
@@ -98,7 +87,9 @@ def build(settings: Settings, progress: Callable[[float, str], None], embedder=N
         counted = f" ({done}/{total})" if total > 1 else ""
         progress(min(1.0, low + (high - low) * share), f"{text}{counted}")
 
-    return build_index(settings, progress=on_stage, embedder=embedder or build_embedder(settings))
+    # With no embedder given, build_index loads one only if there is new text, preferring the
+    # model's ONNX export (no torch), and makes that export when it is missing.
+    return build_index(settings, progress=on_stage, embedder=embedder)
 
 
 def corpus_signature(corpus_dir: Path) -> tuple:
