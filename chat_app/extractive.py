@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chat_app.coverage import without_citations, word_set
+from chat_app.highlight import markdown_source_text
 from chat_app.question import COUNTRIES, Question, QuestionType, has_number, has_year, proper_names
 from index.search import Hit
 from index.store import IndexData
@@ -243,11 +244,10 @@ def _subject_variants(core: str) -> list[str]:
 
 
 def display(text: str) -> str:
-    """Quote text made readable in an answer: Markdown escapes and emphasis removed,
-    whitespace collapsed, OCR look-alike letters folded."""
-    text = text.replace("\\$", "$").replace("\\*", "*").replace("\\_", "_")
-    text = re.sub(r"\*\*|__", "", text)
-    text = re.sub(r"(?<!\w)\*(\w[^*]*\w)\*(?!\w)", r"\1", text)
+    """Quote text made readable in an answer: Markdown escapes and emphasis removed (as the
+    source cards do), a leading list marker dropped, whitespace collapsed, OCR look-alike
+    letters folded."""
+    text = markdown_source_text(text)
     text = re.sub(r"^\s*[-*•]\s+", "", text)
     return " ".join(fold(text).split())
 
