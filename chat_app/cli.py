@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from index.cli import run_command
+from index.cli import open_searcher, run_command
 from ingest.errors import PolicyQAError
 from ingest.settings import Settings
 
@@ -68,15 +68,10 @@ def _bench(args, settings: Settings) -> int:
     return bench(args, settings)
 
 
-def _engine(settings: Settings, warn: bool = True):
+def _engine(settings: Settings):
     from chat_app.engine import AnswerEngine
 
-    engine = AnswerEngine.open(settings)
-    if warn:
-        status = engine.searcher.corpus_status()
-        if status.stale:
-            print(f"warning: {status.describe()}", file=sys.stderr)
-    return engine
+    return AnswerEngine(open_searcher(settings), settings)
 
 
 def _ask(args, settings: Settings) -> int:

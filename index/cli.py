@@ -119,14 +119,14 @@ def _build(args, settings: Settings) -> int:
     return report.exit_code
 
 
-def _open_searcher(settings: Settings, warn: bool = True):
+def open_searcher(settings: Settings):
+    """The index for a command, with a warning line when the corpus changed since its build."""
     from index.search import Searcher
 
     searcher = Searcher.open(settings)
-    if warn:
-        status = searcher.corpus_status()
-        if status.stale:
-            print(f"warning: {status.describe()}", file=sys.stderr)
+    status = searcher.corpus_status()
+    if status.stale:
+        print(f"warning: {status.describe()}", file=sys.stderr)
     return searcher
 
 
@@ -135,7 +135,7 @@ def _search(args, settings: Settings) -> int:
         raise PolicyQAError("search: give either a QUERY or --queries FILE.jsonl")
     if args.k is not None and args.k < 1:
         raise PolicyQAError(f"-k: must be at least 1, got {args.k}")
-    searcher = _open_searcher(settings)
+    searcher = open_searcher(settings)
     if args.queries is not None:
         from index.evaluation import load_questions
 
@@ -182,7 +182,7 @@ def _chunks(args, settings: Settings) -> int:
 def _evaluate(args, settings: Settings) -> int:
     from index.evaluation import load_questions, score_retrieval
 
-    searcher = _open_searcher(settings)
+    searcher = open_searcher(settings)
     questions = load_questions(args.gold, require_gold=True)
     corpus_texts = [c.text for c in searcher.data.chunks]
     rows = []
