@@ -31,6 +31,11 @@ DEMONYMS = {
     "cambodian": "cambodia", "laotian": "laos", "burmese": "myanmar", "indian": "india",
     "american": "america", "german": "germany", "british": "britain", "french": "france",
     "ethiopian": "ethiopia", "african": "africa", "asian": "asia", "european": "europe",
+    "kenyan": "kenya", "rwandan": "rwanda", "bangladeshi": "bangladesh", "pakistani": "pakistan",
+    "nigerian": "nigeria", "ghanaian": "ghana", "tanzanian": "tanzania", "ugandan": "uganda",
+    "egyptian": "egypt", "brazilian": "brazil", "mexican": "mexico", "russian": "russia",
+    "australian": "australia", "canadian": "canada", "italian": "italy", "spanish": "spain",
+    "swedish": "sweden", "turkish": "turkey", "iranian": "iran",
 }
 # Irregular forms the Snowball stemmer leaves apart: "grew" must find "grow", "driven" "drive".
 IRREGULAR = {

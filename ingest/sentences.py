@@ -92,5 +92,13 @@ def chunk_sentences(doc: Document, chunk: Chunk) -> list[Sentence]:
         spans = line_spans(doc.text, chunk.start, chunk.end)
     else:
         spans = sentence_spans(doc.text, chunk.start, chunk.end)
-    # A Markdown heading inside a chunk (the title in the front matter) is not a sentence.
-    return [make(s, e, doc.text[s:e]) for s, e in spans if not doc.text.startswith("#", s)]
+    # A Markdown heading inside a chunk (the title in the front matter) is quoted without its
+    # "#" marks: "What is the paper's title?" is answered by that line.
+    out = []
+    for s, e in spans:
+        marks = re.match(r"#+\s*", doc.text[s:e])
+        if marks:
+            s += marks.end()
+        if s < e:
+            out.append(make(s, e, doc.text[s:e]))
+    return out
