@@ -26,7 +26,7 @@ from chat_app.engine import AnswerEngine  # noqa: E402
 from chat_app.highlight import escape_markdown, passage_markdown  # noqa: E402
 from chat_app.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
                                index_info, passages_in, sections_of)
-from chat_app.records import NOT_IN_PAPER, Answer  # noqa: E402
+from chat_app.records import Answer, split_refusal  # noqa: E402
 from chat_app.starters import starter_questions  # noqa: E402
 from chat_app.transcript import Turn, history, to_markdown  # noqa: E402
 from chat_app.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
@@ -138,8 +138,8 @@ def draw_answer(answer: Answer, engine: AnswerEngine) -> None:
         st.caption(escape_markdown(f"Understood as: {answer.rewritten_question}"))
     documents = engine.searcher.data.documents
     if answer.abstained:
-        st.warning(NOT_IN_PAPER)
-        reason = answer.text.removeprefix(NOT_IN_PAPER).strip()
+        head, reason = split_refusal(answer.text)
+        st.warning(head)
         if reason:
             st.markdown(escape_markdown(reason))
         cards = answer_cards(answer, documents)
@@ -165,6 +165,9 @@ def clear_chat() -> None:
 
 def draw_chat(engine: AnswerEngine, info: IndexInfo) -> None:
     turns: list[Turn] = st.session_state.setdefault("turns", [])
+    documents = documents_of(engine.searcher.data.chunks)
+    chosen = st.multiselect("Answer from", documents, key="ask_docs", placeholder="All documents") \
+        if len(documents) > 1 else []
     typed = st.chat_input("Ask about the paper, e.g. When was BUILD established?")
     question = typed or st.session_state.pop("pending_question", None)
     for turn in turns:
@@ -180,8 +183,8 @@ def draw_chat(engine: AnswerEngine, info: IndexInfo) -> None:
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            with st.spinner("Looking in the paper…"):
-                answer = engine.ask(question, history(turns))
+            with st.spinner("Looking in the documents…" if len(documents) > 1 else "Looking in the paper…"):
+                answer = engine.ask(question, history(turns), set(chosen) or None)
             draw_answer(answer, engine)
         turns.append(Turn(question, answer))
     if turns:

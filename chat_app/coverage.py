@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 
-from chat_app.question import Question
+from chat_app.question import UNIT_WORDS, Question
 from index.tokens import DEMONYMS, tokenize, words
 
-_GENERIC = frozenset("figure figures number numbers amount value data statistic statistics level "
-                     "currently today nowadays exactly roughly approximately".split())
 # Abstract nouns name a topic; if the paper never uses one, it is probably not about it.
 _TOPIC_SUFFIXES = ("tion", "sion", "ment", "ity", "ism", "ance", "ence", "ship", "ure", "acy")
 
@@ -57,23 +55,25 @@ class Vocabulary:
         for word in self.words:
             self._by_start.setdefault(word[:2], []).append(word)
 
-    def knows(self, word: str) -> bool:
-        """The corpus uses the word, another form of it ("rank" / "ranking"), or a spelling one
-        letter away (OCR wrote "Easy doing business" for "Ease of doing business")."""
+    def knows(self, word: str, exact: bool = False) -> bool:
+        """The corpus uses the word, another form of it ("rank" / "ranking"), or, unless
+        `exact`, a spelling one letter away (OCR wrote "Easy doing business" for "Ease of doing
+        business"). Names are `exact`: "Peru" is not "per"."""
         form = match_form(word)
         if form in self.words or any(stem in self.stems for stem in tokenize(form)):
             return True
-        return len(form) >= 4 and any(_one_edit(form, known) for known in self._by_start.get(form[:2], ()))
+        return not exact and len(form) >= 4 and any(_one_edit(form, known) for known in self._by_start.get(form[:2], ()))
 
     def unknown_countries(self, question: Question) -> list[str]:
         """Countries the question asks about that the corpus never names: nothing in it can
         answer for them."""
-        return [c for c in question.countries if not self.knows(c)]
+        return [c for c in question.countries if not self.knows(c, exact=True)]
 
     def unknown_words(self, question: Question) -> list[str]:
-        """Every content word of the question that the corpus never uses. Asked for a figure
-        ("public debt", "money spent"), such a word is usually the measure the paper lacks."""
-        return [w for w in question.content if len(w) >= 4 and w not in _GENERIC and not self.knows(w)]
+        """Content words of the question (four letters or more, not units) that the corpus
+        never uses: often the very thing asked about ("mining", "debt"), sometimes only a
+        paraphrase ("characterize"); the abstention model weighs them."""
+        return [w for w in question.content if len(w) >= 4 and w not in UNIT_WORDS and not self.knows(w)]
 
     def unknown_terms(self, question: Question) -> list[str]:
         """Names and content words of the question that the corpus never uses ("inflation",
@@ -81,13 +81,15 @@ class Vocabulary:
         rest of the question very closely (a paraphrase: "priority", "World War II")."""
         unknown = []
         for name in question.names:
-            if any(not self.knows(w) for w in words(name)):
+            if any(not self.knows(w, exact=True) for w in words(name)):
                 unknown.append(name)
         named = {w for n in unknown for w in words(n)}
         for word in question.content:
             # Only nouns that name a topic ("inflation", "unemployment") count: the verbs and
             # adverbs of a paraphrase ("characterize", "quickly") say nothing about coverage.
-            if word.endswith(_TOPIC_SUFFIXES) and len(word) >= 6 and word not in named and not self.knows(word):
+            # Units ("in percent", "as a proportion") say how a figure is given: not a topic.
+            if word.endswith(_TOPIC_SUFFIXES) and len(word) >= 6 and word not in named and word not in UNIT_WORDS \
+                    and not self.knows(word):
                 unknown.append(word)
         return list(dict.fromkeys(unknown))
 

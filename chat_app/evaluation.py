@@ -12,9 +12,11 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 from chat_app.engine import AnswerEngine
 from chat_app.records import Answer
-from index.evaluation import GoldQuestion, is_relevant
+from index.evaluation import GoldQuestion, RetrievalScores, is_relevant, load_questions, score_retrieval
 
 MAX_ANSWER_CHARS = 700
 
@@ -45,6 +47,8 @@ class AnswerScores:
     latency_p50_ms: float
     latency_p95_ms: float
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, what, question)
+    answer_chars_median: float = 0.0  # of the answers given (not of refusals)
+    answer_chars_max: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +58,7 @@ class AnswerScores:
             "false_abstentions": self.false_abstentions,
             "answerable": self.answerable, "unanswerable": self.unanswerable,
             "latency_ms": {"p50": round(self.latency_p50_ms, 2), "p95": round(self.latency_p95_ms, 2)},
+            "answer_chars": {"median": self.answer_chars_median, "max": self.answer_chars_max},
             "failures": [{"id": i, "problem": p, "question": q} for i, p, q in self.failures],
         }
 
@@ -95,6 +100,7 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
         else:
             failures.append((q.id, f"answered: {answers[q.id].text[:120]}", q.question))
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else latencies * 19
+    lengths = [len(a.text) for a in answers.values() if not a.abstained]
     return AnswerScores(
         answer_accuracy=correct / max(1, len(answerable)),
         citation_accuracy=cited / max(1, answered),
@@ -104,4 +110,77 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
         latency_p50_ms=statistics.median(latencies) if latencies else 0.0,
         latency_p95_ms=quantiles[18] if quantiles else 0.0,
         failures=failures,
+        answer_chars_median=statistics.median(lengths) if lengths else 0.0,
+        answer_chars_max=max(lengths, default=0),
     )
+
+
+@dataclass
+class SetReport:
+    """Retrieval and answer figures of one gold file."""
+
+    gold: Path
+    questions: list[GoldQuestion]
+    retrieval: list[RetrievalScores]  # hybrid, bm25, dense
+    answers: AnswerScores
+
+    def to_json(self) -> dict:
+        return {"gold": str(self.gold), "questions": len(self.questions),
+                "retrieval": [r.to_json() for r in self.retrieval], "answers": self.answers.to_json()}
+
+
+@dataclass
+class EvaluationReport:
+    sets: list[SetReport]
+    combined: SetReport
+
+    def to_json(self) -> dict:
+        # The top-level keys are those of the single combined report of earlier versions.
+        combined = self.combined.to_json()
+        return {"gold": [str(s.gold) for s in self.sets], "questions": combined["questions"],
+                "retrieval": combined["retrieval"], "answers": combined["answers"],
+                "sets": [s.to_json() for s in self.sets]}
+
+
+def _retrieval(engine: AnswerEngine, questions: list[GoldQuestion]) -> list[RetrievalScores]:
+    searcher = engine.searcher
+    corpus_texts = [c.text for c in searcher.data.chunks]
+    standalone = [q for q in questions if not q.history]  # a follow-up is not a search query
+    rows = []
+    for mode in ("hybrid", "keyword", "dense"):
+        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in standalone}
+        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), standalone, ranked, corpus_texts))
+    return rows
+
+
+def evaluate_sets(engine: AnswerEngine, paths: list[Path]) -> EvaluationReport:
+    """Each gold file scored on its own, and all of them together."""
+    sets = []
+    for path in paths:
+        questions = load_questions(path, require_gold=True)
+        scores, _ = run_answers(engine, questions)
+        sets.append(SetReport(Path(path), questions, _retrieval(engine, questions), scores))
+    everything = [q for s in sets for q in s.questions]
+    unique = {f"{s.gold}:{q.id}": q for s in sets for q in s.questions}
+    renamed = [GoldQuestion(**{**q.__dict__, "id": key}) for key, q in unique.items()]
+    scores, _ = run_answers(engine, renamed)
+    combined = SetReport(Path("+".join(str(s.gold) for s in sets)), everything, _retrieval(engine, renamed), scores)
+    return EvaluationReport(sets, combined)
+
+
+def render_sets(report: EvaluationReport) -> str:
+    lines = [f"{'set':28} {'qs':>4} {'R@5':>6} {'MRR10':>6} {'answer':>7} {'cite':>6} {'abstain':>8} "
+             f"{'false':>6} {'chars':>9} {'p50 ms':>7}"]
+    for s in report.sets + [report.combined]:
+        a, r = s.answers, s.retrieval[0]
+        name = str(s.gold) if s is not report.combined else "all sets"
+        lines.append(f"{name[-28:]:28} {len(s.questions):4d} {r.recall[5]:6.3f} {r.mrr10:6.3f} {a.answer_accuracy:7.3f} "
+                     f"{a.citation_accuracy:6.3f} {a.abstention_accuracy:8.3f} "
+                     f"{a.false_abstentions:3d}/{a.answerable:<3d}{a.answer_chars_median:5.0f}/{a.answer_chars_max:<4d}"
+                     f"{a.latency_p50_ms:6.1f}")
+    lines.append("(answer, cite, abstain: accuracies; false: false abstentions / answerable; chars: median/max of answers)")
+    for s in report.sets:
+        if s.answers.failures:
+            lines.append(f"failures in {s.gold}:")
+            lines += [f"  {qid} {problem}  <- {question}" for qid, problem, question in s.answers.failures]
+    return "\n".join(lines)

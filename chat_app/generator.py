@@ -124,7 +124,7 @@ def _sentences(reply: str) -> list[str]:
 
 def _quote(n: int, chunk, claims: str, engine: "AnswerEngine") -> Citation:
     document = engine.searcher.data.documents[chunk.doc]
-    rows = engine.scorer.rows_of_chunk.get(chunk.id, [])
+    rows = engine.reader.rows_of_chunk.get(chunk.id, [])
     sentences = [engine.searcher.data.sentences[r] for r in rows] or []
     wanted = set(tokenize(claims))
     best = max(sentences, key=lambda s: len(wanted & set(tokenize(s.text))), default=None)

@@ -1,8 +1,10 @@
-"""What a question asks for: its type, the entities it names and its content words.
+"""What a question asks for: the type of its answer, the entities it names, its content words.
 
-Pure functions of the question text (and the corpus vocabulary where given); the answer
-engine uses them to prefer sentences of the right shape (a year for "when", a figure for
-"how much") and to notice when the paper does not cover what the question names.
+Pure functions of the question text. The answer type comes from the question word alone
+("when" wants a year, "how much" a figure, "who" an actor, "why" a reason), as in classic
+question answering; the reader turns it into one feature (does a candidate hold an answer of
+that type?) whose weight is fitted, not set by hand. The entities (countries, years, names)
+are what a passage must mention to answer at all.
 """
 
 from __future__ import annotations
@@ -16,28 +18,58 @@ from index.tokens import DEMONYMS, STOPWORDS, fold, words
 COUNTRIES = frozenset("""
 vietnam thailand malaysia indonesia japan korea singapore taiwan china philippines cambodia laos
 myanmar india bangladesh pakistan germany france britain america usa ethiopia africa brazil mexico
-russia australia canada italy spain sweden kenya nigeria egypt turkey iran europe asia
-""".split())
-# Words that ask rather than tell: they carry no content to look for in the paper.
+russia australia canada italy spain sweden kenya nigeria egypt turkey iran rwanda ghana tanzania
+uganda
+""".split())  # countries, not regions: "East Asian" names no row of a table
+# Words that ask rather than tell: they carry no content to look for in a passage.
 QUESTION_WORDS = frozenset("""
 what which who whom whose when where why how does did do is are was were paper authors author
 according say says said describe described mention mentioned tell explain give given about much
-many long kind type main role there any please one two some
+many long kind type main role there any please one two some document report study article table
+tables
 """.split()) | STOPWORDS
+# Units and measures: "in percent", "as a share of" say how a figure is given, not what it is
+# about, so a paper need not use these words to answer.
+UNIT_WORDS = frozenset("""
+percent percentage percentages per cent share shares proportion ratio rate rates amount amounts
+number numbers figure figures value values level levels total data statistic statistics us usd
+dollar dollars million billion thousand terms units unit roughly approximately exactly about
+currently today nowadays
+""".split())
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_NUMBER_RE = re.compile(r"\d")
+_CITED_RE = re.compile(r"\b[A-Z][\w-]+(?:,? (?:and|&) [A-Z][\w-]+| et al\.?)?,? \(?(?:19|20)\d\d[a-z]?\)")
+# Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
+_MEASURE = (r"share|percentage|per ?cent|proportion|rate|ratio|amount|number|level|value|figure|size|income|"
+            r"gdp|growth|population|price|cost|budget|surplus|deficit|revenue|capital|investment|ranking|rank|"
+            r"exports?|imports?|value[- ]added|score|total")
 
 
 class QuestionType(str, Enum):
-    META = "meta"  # about the document itself: its authors
-    YEAR = "year"
-    NUMBER = "number"
-    REASON = "reason"
-    DEFINITION = "definition"
-    WHO = "who"
-    LIST = "list"
+    YEAR = "year"  # when ...?
+    NUMBER = "number"  # how much / many ...? what share ...?
+    WHO = "who"  # who ...? which agency ...?: an actor or a name
+    REASON = "reason"  # why ...? what explains ...?
+    DEFINITION = "definition"  # what is X? what is meant by X?
+    LIST = "list"  # what are the ...s? which ...s?: several items
     YES_NO = "yes_no"
     OTHER = "other"
+
+
+_TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
+    (QuestionType.YEAR, r"^(when|since when|((by|in|from|until|since) )?(what|which) year)\b"),
+    (QuestionType.REASON, r"\b(why|how come|reasons?|causes?|what explains|what accounts for|rationale)\b"),
+    (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
+                          rf"^(what|which) ({_MEASURE})\b|"
+                          rf"^(what|which) (is|was|were|are) (the )?([\w-]+'s? )?([\w-]+ ){{0,5}}({_MEASURE})\b"),
+    (QuestionType.WHO, r"^(who|whom|whose)\b|^(which|what) (\w+ )?(organi[sz]ations?|agency|agencies|institutions?|"
+                       r"body|bodies|ministry|ministries|firms?|compan(y|ies)|donors?|people|persons?|actors?|countr(y|ies)|"
+                       r"economy|economies)\b"),
+    (QuestionType.LIST, r"^(list|name)\b|\b(two|three|four|five|several) [a-z]+s\b|^which [a-z]+s\b|"
+                        r"^(what|which) (are|were) the (\w+ ){0,3}\w+s\b"),
+    (QuestionType.DEFINITION, r"^(what (is|are|was|were) (a |an |the )?[^?]{2,50}\??$|what is meant by\b|"
+                              r"what do(es)? [^?]+ (mean|stand for)\b)|\bdefines?\b"),
+    (QuestionType.YES_NO, r"^(is|are|was|were|does|did|do|can|could|should|has|have)\b"),
+]
 
 
 @dataclass(frozen=True)
@@ -51,50 +83,19 @@ class Question:
     subject: str  # what a definition question asks about ("selective industrial policy")
 
 
-_TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
-    (QuestionType.META, r"^(who (are|were|is|was) the authors?|who wrote|who (are|is) the (paper|article)'s authors?|"
-                        r"(what|which) (are the )?(names of the )?authors?|by whom)\b|"
-                        r"^when was (the|this) (paper|article|study) (published|written)|\bpublication date\b|"
-                        r"\b(what|which) is (the|its) doi\b|"
-                        r"\b(who|which \w+) (funded|financed|sponsored|paid for)\b.*\b(study|paper|research|project)\b|"
-                        r"\b(project (code|number|file)|grant number)\b.*\b(study|paper|research)\b"),
-    (QuestionType.YEAR, r"^(when\b|in (what|which) year|what year|which year|since when|how long ago)"),
-    (QuestionType.REASON, r"^(why\b|how come\b)|\bthe (main |key |chief )?(reasons?|causes?|rationale)\b|\bwhy\b"),
-    (QuestionType.NUMBER, r"^(how (much|many|fast|quickly|long|large|big|high|low|far)\b)|"
-                          r"^(what|which) (share|percentage|proportion|rate|ratio|amount|number|level|value|figure)\b|"
-                          r"^(what|which|where)( \w+)? (is|was|were|are|did|does)\b.*\b(share|percentage|per ?cent|ranking|"
-                          r"rank|income|gdp|rate|growth|proportion|ratio|amount|population|price|cost|budget|surplus|"
-                          r"deficit|revenue|value)\b|\b(how much|how many)\b|"
-                          r"\b(figures?|numbers?|data|statistics?) (for|on|of|about)\b"),
-    (QuestionType.WHO, r"^(who|whom|whose|(which|what) (\w+ ){0,2}(organi[sz]ations?|agency|agencies|institutions?|body|"
-                       r"bodies|ministry|ministries|government|firms?|companies|company|institutes?|authority|"
-                       r"council|economists?|people|donors?))\b"),
-    (QuestionType.LIST, r"^(what|which) (are|were) (the )?(\w+ )?(\w+ )?(purposes|goals|objectives|components|measures|"
-                        r"implications|lessons|ways|steps|conditions|factors|policies|programs|programmes|elements|"
-                        r"types|kinds|facts|areas|tracks|recommendations)\b|^(list|name)\b|\b(two|three|four|several) |"
-                        r"^(what|which) (\w+ ){0,2}(implications|lessons|recommendations|measures|purposes|steps)\b"),
-    (QuestionType.DEFINITION, r"^(what (is|are|was|were) (a |an |the )?(?!one of|the main|the most)[^?']{2,60}\??$|define\b|"
-                              r"what is meant by\b|what do(es)? [^?]+ (mean|stand for)\b)"),
-    (QuestionType.YES_NO, r"^(is|are|was|were|does|did|do|can|could|should|has|have)\b"),
-]
-
-
 def analyse(text: str) -> Question:
     clean = " ".join(fold(text).split())
     clean = re.sub(r"\bSouth Korea\b", "Korea", clean)  # the paper's "Korea" is South Korea
     lower = clean.lower()
-    kind = QuestionType.OTHER
-    for candidate, pattern in _TYPE_PATTERNS:
-        if re.search(pattern, lower):
-            kind = candidate
-            break
+    kind = next((candidate for candidate, pattern in _TYPE_PATTERNS if re.search(pattern, lower)), QuestionType.OTHER)
     tokens = words(clean)
     countries = tuple(dict.fromkeys(DEMONYMS.get(t, t) for t in tokens if DEMONYMS.get(t, t) in COUNTRIES))
     return Question(
         text=clean,
         type=kind,
         countries=countries,
-        years=tuple(dict.fromkeys(_YEAR_RE.findall(clean))),
+        # "following Noland and Howard (2005)" cites a work: 2005 is not a year asked about.
+        years=tuple(dict.fromkeys(_YEAR_RE.findall(_CITED_RE.sub(" ", clean)))),
         names=proper_names(clean),
         content=tuple(dict.fromkeys(t for t in tokens if t not in QUESTION_WORDS and not t.isdigit() and len(t) > 1)),
         subject=_subject(clean) if kind is QuestionType.DEFINITION else "",
@@ -133,14 +134,10 @@ def proper_names(text: str) -> tuple[str, ...]:
 
 
 def _subject(text: str) -> str:
-    match = re.search(r"(?:what (?:is|are|was|were|does) |define |what is meant by )(?:an? |the )?(.+?)"
+    match = re.search(r"(?:what (?:is|are|was|were|does) |defines? |what is meant by )(?:an? |the )?(.+?)"
                       r"(?: mean| stand for)?\??$", text, re.IGNORECASE)
     return match.group(1).strip() if match else ""
 
 
 def has_year(text: str) -> bool:
     return bool(_YEAR_RE.search(text))
-
-
-def has_number(text: str) -> bool:
-    return bool(_NUMBER_RE.search(text))

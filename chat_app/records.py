@@ -8,6 +8,20 @@ from index.search import Hit
 from ingest.records import Chunk
 
 NOT_IN_PAPER = "The paper does not say."
+NOT_IN_DOCUMENTS = "The documents do not say."
+
+
+def not_said(documents: int) -> str:
+    """How a refusal opens: about the one paper, or about the several documents searched."""
+    return NOT_IN_PAPER if documents <= 1 else NOT_IN_DOCUMENTS
+
+
+def split_refusal(text: str) -> tuple[str, str]:
+    """A refusal's opening ("The paper does not say.") and the reason after it."""
+    for head in (NOT_IN_PAPER, NOT_IN_DOCUMENTS):
+        if text.startswith(head):
+            return head, text[len(head):].strip()
+    return text, ""
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,17 @@ year beyond its columns, that is a near miss: the table cannot answer it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from chat_app.coverage import match_form, word_set
-from chat_app.question import Question
+from chat_app.answer_types import gives_figure_for, has_figure
+from chat_app.coverage import match_form, without_citations, word_set
+from chat_app.question import COUNTRIES, UNIT_WORDS, Question, QuestionType
 from index.tokens import fold, tokenize
 from ingest.records import Chunk, ChunkKind
 
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_AGGREGATES = frozenset("total all combined altogether overall sum together".split())
+_TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)
 _EMPTY = {"", "-", "–", "—", "n.a.", "N.A."}
 
 
@@ -27,6 +30,7 @@ class TableCell:
     value: str
     score: float
     header_score: float  # from the column alone: its year (2) and the question's words in it
+    more: tuple[tuple[str, str], ...] = ()  # the other years the question asks about: (column, value)
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,6 @@ class NearMiss:
 
 TableKey = tuple[str, str]  # (document, table title)
 
-# Words that say "a number" without saying which: they do not make a table the right one.
-_GENERIC = frozenset("value values share percentage percent proportion level amount number total figure figures "
-                     "data much many".split())
 
 
 def table_of(chunk: Chunk) -> str:
@@ -63,67 +64,162 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     if any(y not in columns for y in question.years):
         return None  # the table does not cover the year asked about
     wanted = _measure_stems(question)
-    described = set(tokenize(f"{row.table_title} {columns} {' '.join(v for _, v in row.cells[1:])}"))
-    covered = not wanted or len(wanted & described) >= 0.5 * len(wanted)
+    # The unit in the title's parentheses ("(% of GDP)") is not what the table measures.
+    described = _title_stems(row) | set(tokenize(f"{columns} {' '.join(v for _, v in row.cells[1:])}"))
+    # A question that names the table ("praised in Table 3") is about it, whatever its words.
+    covered = not wanted or len(wanted & described) >= 0.5 * len(wanted) or len(wanted & _title_stems(row)) >= 2 \
+        or _names_table(question, row)
     best: TableCell | None = None
     for column, value in row.cells[1:]:
         if value.strip() in _EMPTY:
             continue
         # a text cell can answer through its own words ("low corporate income tax (17%)")
+        # The column the question names (its year, its header words) counts twice the words a
+        # text cell happens to share: "what weakness ..." asks for the "Main weakness" column.
         header = _column_score(question, wanted, column)
-        score = header + len(wanted & set(tokenize(value)))
+        score = 2 * header + len(wanted & set(tokenize(value)))
         if score > 0 and (best is None or score > best.score):
             best = TableCell(row, column, value, score, header)
     # The row is about what is asked when the table covers half the question's measure, or
     # one column names it outright ("Easy doing business ranking" for "ease of doing business").
     names_it = best is not None and len(wanted & set(tokenize(best.column))) >= 2
-    return best if best is not None and (covered or names_it) else None
+    if best is None or not (covered or names_it):
+        return None
+    # "How did it change between 2000 and 2017?" asks for two cells of the row.
+    more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in _EMPTY
+                 and set(_YEAR_RE.findall(c)) & set(question.years))
+    return replace(best, more=more) if more else best
 
 
-def near_miss(question: Question, rows: list[Chunk], all_rows: dict[TableKey, list[Chunk]]) -> NearMiss | None:
-    """When the question's measure is a retrieved table's but its country is not among the
-    table's rows, or its year not among the columns, the table cannot answer it."""
+def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set[TableKey]:
+    """The tables the question is about: the one it names ("according to Table 2"), else those
+    that share the most of what it measures, words of the title (what a table measures) counting
+    twice those of the headers (how it is laid out). "Manufactured exports" is Table 2's measure,
+    not Table 1's "manufacturing value-added", though both have a row for Vietnam."""
+    named = set(_TABLE_REF_RE.findall(question.text))
+    if named:
+        return {key for key, rows in all_rows.items() if table_of(rows[0]).split()[-1] in named}
+    fit = {key: _fit(question, rows[0]) for key, rows in all_rows.items()}
+    best = max(fit.values(), default=0)
+    return {key for key, score in fit.items() if score == best} if best else set()
+
+
+def _names_table(question: Question, row: Chunk) -> bool:
+    return table_of(row).split()[-1] in _TABLE_REF_RE.findall(question.text)
+
+
+def _fit(question: Question, row: Chunk) -> int:
+    wanted = _measure_stems(question)
+    title = _title_stems(row)
+    headers = set(tokenize(" ".join(c for c, _ in row.cells[1:])))
+    score = 2 * len(wanted & title) + len(wanted & (headers - title))
+    if score and question.years and _has_year_columns(row):
+        score += 1  # a question about a year belongs to a table laid out by year
+    return score
+
+
+def _title_stems(row: Chunk) -> set[str]:
+    """What a table measures: its title without the number and the unit in parentheses
+    ("(% of GDP)" says how Table 1 measures, not that it is about GDP)."""
+    return set(tokenize(re.sub(r"\([^()]*\)", " ", re.sub(r"^Table \d+\.?", "", row.table_title))))
+
+
+def _has_year_columns(row: Chunk) -> bool:
+    return any(_YEAR_RE.fullmatch(c.strip()) for c, _ in row.cells[1:])
+
+
+def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> NearMiss | None:
+    """When the question asks for a cell of a table (a country's figure in a year the table is
+    laid out by, or under a column it names), but the table lacks the country (a row), the
+    year (a column) or the cell is empty, the table cannot answer it. A question that only
+    shares a word with a table's title ("SME policy" and "FDI, SME and industrial zone
+    policies") asks for no cell of it."""
     if not question.countries:
         return None
     wanted = _measure_stems(question)
-    fits = []
-    for key in {table_key(r) for r in rows}:
-        first = all_rows[key][0]
-        shared = wanted & set(tokenize(key[1] + " " + " ".join(c for c, _ in first.cells[1:])))
-        if len(shared) >= 2 or (shared and question.years):
-            fits.append((len(shared), key, frozenset(shared)))
-    if not fits:
-        return None
-    _, key, measure = max(fits)
-    table = table_of(all_rows[key][0])
-    labels = {w for r in all_rows[key] for w in word_set(r.cells[0][1] if r.cells else "")}
-    absent = [c for c in question.countries if match_form(c) not in labels]
-    if absent:
-        return NearMiss("country", f"{', '.join(a.title() for a in absent)} is not in {table}", measure)
-    columns = " ".join(c for c, _ in all_rows[key][0].cells)
-    missing_years = [y for y in question.years if y not in columns]
-    if missing_years:
-        return NearMiss("year", f"{table} has no column for {', '.join(missing_years)}", measure)
-    for row in all_rows[key]:
-        if _row_matches(question, row.cells[0][1]):
-            empty = [c for c, v in row.cells[1:] if v.strip() in _EMPTY and any(y in c for y in question.years)]
-            if empty:
-                return NearMiss("empty", f"{table} gives no value for {row.cells[0][1]} in {', '.join(empty)}",
-                                measure)
+    for key in sorted(tables_for(question, all_rows)):
+        rows = all_rows[key]
+        first = rows[0]
+        in_title = wanted & _title_stems(first)
+        by_year = bool(question.years) and _has_year_columns(first) and bool(in_title)
+        # A column named by the question's words asks for its cell only in a question for a
+        # value ("ranking", "how much") or about the table itself ("in Table 3"): "What support
+        # did the programme offer to industries?" shares two words with "Supporting industry".
+        asks_cell = question.type is QuestionType.NUMBER or _names_table(question, first)
+        named = _named_columns(wanted, first) if asks_cell else set()
+        if not by_year and not named:
+            continue
+        table = table_of(first)
+        labels = {w for r in rows for w in word_set(r.cells[0][1] if r.cells else "")}
+        # A country is missing from a table whose rows are countries; "parks in Ethiopia" in a
+        # title is the table's scope, not a row that is missing.
+        scope = word_set(first.table_title)
+        by_country = sum(1 for label in labels if label in COUNTRIES) >= 2
+        absent = [c for c in question.countries if by_country and match_form(c) not in labels | scope]
+        measure = frozenset(wanted & _described(first))
+        if absent:
+            return NearMiss("country", f"{', '.join(a.title() for a in absent)} is not in {table}", measure)
+        columns = " ".join(c for c, _ in first.cells)
+        missing_years = [y for y in question.years if y not in columns]
+        if by_year and missing_years:
+            return NearMiss("year", f"{table} has no column for {', '.join(missing_years)}", measure)
+        for row in rows:
+            if not _row_matches(question, row.cells[0][1]):
+                continue
+            asked = [(c, v) for c, v in row.cells[1:]
+                     if (by_year and any(y in c for y in question.years)) or (not by_year and c in named)]
+            empty = [c.strip() for c, v in asked if v.strip() in _EMPTY]
+            if asked and len(empty) == len(asked):
+                where = f"in {', '.join(empty)}" if by_year else f"under \"{', '.join(empty)}\""
+                return NearMiss("empty", f"{table} gives no figure for {row.cells[0][1]} {where}", measure)
     return None
+
+
+def _named_columns(wanted: set[str], row: Chunk) -> set[str]:
+    """Columns the question names by their header: all the header's words, or two of them
+    ("ease of doing business ranking" names "Easy doing business ranking (WB, 2018)")."""
+    named = set()
+    for column, _ in row.cells[1:]:
+        stems = {s for s in tokenize(re.sub(r"\(.*?\)", "", column)) if not s.isdigit()}
+        if stems and len(wanted & stems) >= min(2, len(stems)):
+            named.add(column)
+    return named
+
+
+def _described(row: Chunk) -> set[str]:
+    return set(tokenize(row.table_title + " " + " ".join(c for c, _ in row.cells[1:])))
+
+
+def states_instead(question: Question, sentence: str, miss: NearMiss) -> bool:
+    """Whether prose says what the table cannot: the figure for that country (and year)."""
+    sentence = without_citations(sentence)  # "(General Statistical Office, 2018)" states no 2018 figure
+    said = word_set(sentence)
+    if not all(y in said for y in question.years) or not has_figure(sentence):
+        return False
+    if miss.kind == "country":
+        return all(c in said for c in question.countries) and len(miss.measure & set(tokenize(sentence))) >= 1
+    if miss.kind == "year":
+        return True  # the years the table lacks, with a figure, in a passage about the country
+    # An empty cell: the figure must be the country's, not another country's named beside it.
+    others = {c for c in COUNTRIES if c in said} - set(question.countries)
+    return gives_figure_for(question, sentence) or not others
 
 
 def _measure_stems(question: Question) -> set[str]:
     countries = {match_form(c) for c in question.countries}
-    words = [w for w in question.content if match_form(w) not in countries and w not in _GENERIC]
+    # Units ("share", "percent") say how a figure is given, not which table holds it.
+    words = [w for w in question.content if match_form(w) not in countries and w not in UNIT_WORDS]
     return set(tokenize(" ".join(words)))
 
 
 def _row_matches(question: Question, label: str) -> bool:
     label_words = word_set(label)
-    if question.countries:
+    asked = {match_form(w) for w in question.content}
+    if label_words <= _AGGREGATES:  # the "Total" row answers "combined", "altogether", "all ... together"
+        return bool(asked & _AGGREGATES)
+    if question.countries and label_words & COUNTRIES:
         return all(match_form(c) in label_words for c in question.countries)
-    return bool(label_words) and label_words <= {match_form(w) for w in question.content}
+    return bool(label_words) and label_words <= asked
 
 
 def _column_score(question: Question, wanted: set[str], column: str) -> float:
@@ -145,8 +241,13 @@ def compose(cell: TableCell) -> str:
     value = fold(cell.value)  # OCR puts Cyrillic "В" for a grade "B"
     table = table_of(row)
     if _YEAR_RE.fullmatch(cell.column.strip()) and measure:
-        amount = f"{value}{unit}" if unit.startswith("%") else f"{value} {unit}".strip()
-        return f"{_possessive(label)} {measure} was {amount} in {cell.column.strip()} ({table})."
+        def amount(v: str) -> str:
+            v = fold(v)
+            return f"{v}{unit}" if unit.startswith("%") else f"{v} {unit}".strip()
+
+        said = sorted([(cell.column.strip(), cell.value)] + [(c.strip(), v) for c, v in cell.more])
+        stated = " and ".join(f"{amount(v)} in {year}" for year, v in said)
+        return f"{_possessive(label)} {measure} was {stated} ({table})."
     title = re.sub(r"^Table \d+\.?\s*", "", row.table_title).strip()
     where = f"{table} ({title})" if title else table
     if re.search(r"[A-Za-z]{3,}.*\s", value):  # a description rather than a figure or grade
@@ -165,8 +266,10 @@ def _measure_and_unit(title: str) -> tuple[str, str]:
     unit_match = re.search(r"\(([^()]*)\)\s*$", title)
     unit = unit_match.group(1).strip() if unit_match else ""
     title = title[:unit_match.start()].strip() if unit_match else title
-    title = re.split(r"\s+(?:of|in|for|across|by|among)\s+(?:selected|major|the|some|all|\w+ countries|countries|economies)\b",
-                     title, maxsplit=1)[0]
+    # What is measured comes before what it is measured over: "Exports of federal industrial
+    # parks in Ethiopia, 2017-2020" -> "exports"; "... of selected East Asian countries" goes too.
+    title = re.split(r"\s+(?:of|in|for|across|by|among)\s+", title, maxsplit=1)[0]
+    title = re.sub(r",?\s*(19|20)\d\d\s*[-–]\s*(19|20)?\d\d$", "", title).strip()
     if title and not title[:2].isupper():
         title = title[0].lower() + title[1:]
     return title, unit

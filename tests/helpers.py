@@ -12,6 +12,9 @@ PAPER = ROOT / "corpus" / "east_asian_industrial_policy.md"
 PAPER_META = PAPER.with_name(PAPER.name + ".meta.json")
 PAPER_PDF_NAME = "east_asian_industrial_policy.pdf"
 DEV = ROOT / "eval" / "dev.jsonl"
+# A second policy report, written for the tests: it shares the paper's vocabulary (FDI, SMEs,
+# linkage, kaizen, training of trainers) but is about Ethiopia's industrial parks.
+SECOND_DOCUMENT = ROOT / "tests" / "fixtures" / "ethiopia_industrial_parks.md"
 
 
 def copy_paper(corpus_dir: Path) -> Path:

@@ -157,9 +157,9 @@ def test_engine_loads_once_and_gets_the_session_history(app_settings, monkeypatc
         opened.append((settings.index_dir, embedder))
         return real_open(cls, settings, embedder)
 
-    def recording_ask(self, question, history=()):
+    def recording_ask(self, question, history=(), docs=None):
         histories.append(list(history))
-        return real_ask(self, question, history)
+        return real_ask(self, question, history, docs)
 
     monkeypatch.setattr(Searcher, "open", classmethod(counting_open))
     monkeypatch.setattr(AnswerEngine, "ask", recording_ask)

@@ -40,12 +40,20 @@ def test_a_bad_questions_file_is_one_clear_line(paper_index, tmp_path, capsys):
     assert err == [f"error: {questions} line 2: field 'history' must be a list of strings"]
 
 
-def test_evaluate_json(paper_index, capsys):
-    assert main(["evaluate", "--json", "--index", str(paper_index.settings.index_dir)]) == 0
+def test_evaluate_json_reports_each_set_and_all_together(paper_index, capsys):
+    from tests.helpers import ROOT
+
+    gold = [str(ROOT / "eval" / "dev.jsonl"), str(ROOT / "eval" / "followups.jsonl")]
+    assert main(["evaluate", "--json", "--index", str(paper_index.settings.index_dir),
+                 "--gold", gold[0], "--gold", gold[1]]) == 0
     report = json.loads(capsys.readouterr().out)
-    hybrid = report["retrieval"][0]
+    assert report["gold"] == gold and [s["gold"] for s in report["sets"]] == gold
+    dev = report["sets"][0]
+    hybrid = dev["retrieval"][0]
     assert hybrid["name"] == "hybrid" and hybrid["recall@5"] == 1.0 and hybrid["mrr@10"] >= 0.9
-    assert [r["name"] for r in report["retrieval"]] == ["hybrid", "bm25", "dense"]
-    answers = report["answers"]
-    assert answers["answer_accuracy"] >= 0.9 and answers["abstention_accuracy"] == 1.0
-    assert answers["latency_ms"]["p50"] > 0
+    assert [r["name"] for r in dev["retrieval"]] == ["hybrid", "bm25", "dense"]
+    assert dev["questions"] == 33 and report["questions"] == 43
+    answers = dev["answers"]
+    assert answers["answer_accuracy"] >= 0.75 and answers["abstention_accuracy"] >= 0.8
+    assert answers["latency_ms"]["p50"] > 0 and 0 < answers["answer_chars"]["median"] < 300
+    assert report["answers"]["answerable"] == dev["answers"]["answerable"] + report["sets"][1]["answers"]["answerable"]

@@ -1,25 +1,29 @@
-"""Question analysis: type, entities, content words (pure, no model)."""
+"""Question analysis and answer types: pure functions, no model."""
 
 import pytest
 
+from chat_app.answer_types import fits, gives_figure_for, has_figure, has_year
+from chat_app.meta_answer import asks_about_document
 from chat_app.question import QuestionType, analyse, proper_names
 
 
 @pytest.mark.parametrize("question, kind", [
     ("When was Malaysia's Vendor Development Program introduced?", QuestionType.YEAR),
     ("In what year was Japan's SME Agency established?", QuestionType.YEAR),
+    ("By what year does the paper expect high income?", QuestionType.YEAR),
     ("How much cumulative registered FDI capital had Vietnam received?", QuestionType.NUMBER),
     ("What was Singapore's per capita income in 2017?", QuestionType.NUMBER),
+    ("What share of Malaysia's total exports were manufactured in 1990?", QuestionType.NUMBER),
     ("Why can the arrival of many manufacturing FDI firms be a double-edged sword?", QuestionType.REASON),
-    ("What do the authors see as the main reason for slow progress?", QuestionType.REASON),
+    ("What explains the divergent income outcomes of the five economies?", QuestionType.REASON),
     ("What is selective industrial policy?", QuestionType.DEFINITION),
+    ("How does the paper define a sectoral trade balance?", QuestionType.DEFINITION),
     ("Who chairs Malaysia's National SME Development Council?", QuestionType.WHO),
-    ("Who are the authors of the paper?", QuestionType.META),
-    ("When was the paper published?", QuestionType.META),
+    ("Which country was the largest source of FDI?", QuestionType.WHO),
     ("What are the two distinct purposes of SME promotion?", QuestionType.LIST),
-    ("What policy implications for Vietnam does the paper draw?", QuestionType.LIST),
     ("Should Vietnam follow the Thai or the Malaysian way?", QuestionType.YES_NO),
-    ("What explains the divergent income outcomes of the five economies?", QuestionType.OTHER),
+    # a measure word far from the question word does not make a figure question
+    ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
 ])
 def test_question_types(question, kind):
     assert analyse(question).type is kind
@@ -33,16 +37,51 @@ def test_entities_countries_years_names():
     assert "manufacturing" in q.content and "thailand" in q.content
 
 
-def test_demonyms_name_their_country():
-    q = analyse("How fast did the Vietnamese economy grow?")
-    assert q.countries == ("vietnam",)
+def test_demonyms_name_their_country_and_regions_are_not_countries():
+    assert analyse("How fast did the Vietnamese economy grow?").countries == ("vietnam",)
+    assert analyse("Which Rwandan body looks after investors?").countries == ("rwanda",)
+    assert analyse("Which East Asian countries gained from integration?").countries == ()
 
 
-def test_proper_names_skip_the_first_word_and_countries():
+def test_a_cited_work_is_not_a_year_asked_about():
+    assert analyse("Which countries are cited, following Noland and Howard (2005), as examples?").years == ()
+    assert analyse("According to Ohno (2014), what happened in 2010?").years == ("2010",)
+
+
+def test_proper_names_skip_the_first_word_countries_and_table_pointers():
     assert proper_names("When was Malaysia's Vendor Development Program introduced?") == ("Vendor Development Program",)
     assert proper_names("What is training of trainers (TOT)?") == ("TOT",)
+    assert analyse("What was Thailand's export share in 2015 according to Table 2?").names == ()
 
 
 def test_definition_subject():
     assert analyse("What is selective industrial policy?").subject == "selective industrial policy"
-    assert analyse("What is one of BUILD's most successful schemes?").subject == ""
+
+
+def test_citations_and_pointers_are_not_figures_or_years():
+    assert not has_year("It was shown in Table 3 (Ohno, 2014).")
+    assert not has_figure("Tables 1 and 2, using World Bank data, illustrate it.")
+    assert has_figure("FDI recorded US$319.6 billion.") and has_year("introduced in 1988")
+
+
+def test_a_figure_must_be_the_asked_country_s():
+    q = analyse("What share of Malaysia's exports were manufactured in 2000?")
+    beside = "Vietnam's ratio rose from 42.7% in 2000, joining the group of Malaysia."
+    assert not gives_figure_for(q, beside) and not fits(q, beside)
+    assert fits(q, "Malaysia's manufactured exports were 80.43 in 2000.")
+    # a sentence that names no other country can state it (the country is the document's scope)
+    assert fits(analyse("What share of output must Ethiopian park investors export?"),
+                "Investors are expected to export at least 80% of their output.")
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Who are the authors of the paper?", "authors"),
+    ("Who wrote this report?", "authors"),
+    ("What is the full title of this paper?", "title"),
+    ("When was this article published?", "date"),
+    ("What is the DOI of the article?", "doi"),
+    ("What do the authors recommend for Vietnam?", None),
+    ("When was BUILD established?", None),
+])
+def test_questions_about_the_document_itself(question, asks):
+    assert asks_about_document(question) == asks

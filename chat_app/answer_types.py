@@ -1,0 +1,105 @@
+"""Does a passage of text hold an answer of the type a question asks for?
+
+One test per answer type, each a plain reading of English ("when" is answered by a year,
+"why" by a cause, "who" by an actor): the reader takes the result as one feature among
+others and learns how much it counts. Citations such as "(World Bank, 2019)" and pointers
+such as "Table 2" are taken out first: they hold years and numbers that answer nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chat_app.question import COUNTRIES, Question, QuestionType, proper_names
+from index.tokens import DEMONYMS, fold
+
+# "(General Statistical Office, 2018)", "(VDF, 2006)": the year of a source.
+_CITATION_RE = re.compile(r"\((?=[^()]*[A-Za-z])[^()]*?,?\s*(?:19|20)\d\d[a-z]?\)")
+# "Tables 1 and 2", "section 4.2": numbers that point at parts of the paper.
+_POINTER_RE = re.compile(r"\b(tables?|figures?|sections?|chapters?|appendix|equations?|pages?|pp?\.)\s+\d+(\.\d+)*"
+                         r"(\s+(and|to|-)\s+\d+)?", re.IGNORECASE)
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
+# A figure: digits that are not a bare year, or a number word counting something.
+_FIGURE_RE = re.compile(r"(?<![\d.\-])(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|\d\s*%|\$\s*\d|(?<!-)\b(two|three|four|five|six|"
+                        r"seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|"
+                        r"million|billion|dozens?)\s+[a-z]+s\b", re.IGNORECASE)
+_CAUSE_RE = re.compile(r"\b(because|due to|owing to|reasons?|as a result|that is why|this is why|caus(e|es|ed|ing)|"
+                       r"explained by|is to blame|since|therefore|thus|hence|so that|lack|failure|unless|"
+                       r"in order to|results? (in|from)|leads? to|attributed)\b", re.IGNORECASE)
+_ACTOR_RE = re.compile(r"\b(government|ministry|ministries|agency|agencies|council|corporation|institute|"
+                       r"organi[sz]ations?|authority|board|donors?|firms|companies|private sector|officials|"
+                       r"prime minister|president|experts|universit(y|ies)|bank)\b", re.IGNORECASE)
+_ENUMERATION_RE = re.compile(r"\((i|ii|a|b|1|2)\)|;|:\s|\b(first(ly)?|second(ly)?|the one|the other|both|"
+                             r"including|such as|namely)\b|(,[^,]+){2,}", re.IGNORECASE)
+_DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|means|stands? for)\b" \
+           r"|\b(?:is|are|called|known as)\s+(?:an? |the )?{subject}s?\b|\({subject}\)|\b{subject}s?\s*\("
+
+
+def plain(text: str) -> str:
+    """The text without source citations and pointers to tables or sections."""
+    return _POINTER_RE.sub(" ", _CITATION_RE.sub(" ", text))
+
+
+def has_year(text: str) -> bool:
+    return bool(_YEAR_RE.search(plain(text)))
+
+
+def has_figure(text: str) -> bool:
+    return bool(_FIGURE_RE.search(plain(text)))
+
+
+def gives_figure_for(question: Question, text: str) -> bool:
+    """The text gives a figure for the question's country ("Vietnam's manufacturing
+    value-added, at 15.3% of GDP") rather than naming it in passing ("Vietnam's ratio rose
+    from 42.7% ..., joining the group of Malaysia")."""
+    folded = fold(plain(text)).lower()
+    for country in question.countries:
+        for name in {country, *(d for d, c in DEMONYMS.items() if c == country)}:
+            for match in re.finditer(rf"\b{name}", folded):
+                if _FIGURE_RE.search(folded[match.end():match.end() + 60]):
+                    return True
+    return False
+
+
+def _other_countries(question: Question, text: str) -> set[str]:
+    said = {DEMONYMS.get(w, w) for w in re.findall(r"[a-z]+", fold(text).lower())}
+    return (said & COUNTRIES) - set(question.countries)
+
+
+def new_names(question: Question, text: str) -> set[str]:
+    """Names, countries and actors the text has that the question does not (a who-answer
+    names someone, a which-country answer a country)."""
+    asked = {n.lower() for n in question.names} | {w.lower() for w in question.content} | set(question.countries)
+    found = {n.lower() for n in proper_names(fold(text))} | {m.group(0).lower() for m in _ACTOR_RE.finditer(text)} \
+        | {DEMONYMS.get(w, w) for w in re.findall(r"[a-z]+", fold(text).lower()) if DEMONYMS.get(w, w) in COUNTRIES}
+    return {DEMONYMS.get(n, n) for n in found} - asked
+
+
+def defines(subject: str, text: str) -> bool:
+    core = re.sub(r"\s*\(.*?\)", "", subject).strip()
+    if not core:
+        return False
+    variants = [core] + ([core.split()[0]] if len(core.split()) > 1 and len(core.split()[0]) > 3 else [])
+    folded = fold(text)
+    return any(re.search(_DEFINES.format(subject=re.escape(v)), folded, re.IGNORECASE) for v in variants)
+
+
+def fits(question: Question, text: str) -> bool:
+    """Whether `text` holds an answer of the type the question asks for."""
+    kind = question.type
+    if kind is QuestionType.YEAR:
+        return has_year(text)
+    if kind is QuestionType.NUMBER:
+        # "How much ... Malaysia ...?" wants Malaysia's figure, not one given for a country
+        # named beside it.
+        return has_figure(text) and (not question.countries or gives_figure_for(question, text)
+                                     or not _other_countries(question, text))
+    if kind is QuestionType.WHO:
+        return bool(new_names(question, text))
+    if kind is QuestionType.REASON:
+        return bool(_CAUSE_RE.search(text))
+    if kind is QuestionType.DEFINITION:
+        return defines(question.subject, text)
+    if kind is QuestionType.LIST:
+        return bool(_ENUMERATION_RE.search(text))
+    return False

@@ -1,0 +1,266 @@
+"""Fit the reader and the abstention model on training questions (`python -m chat_app train`).
+
+The reader is a conditional logit: over the candidates of one question, P(candidate) is the
+softmax of features . weights, and the weights maximise the probability that the chosen quote
+answers (its text, as shown, matches the gold answer and its passage is relevant evidence).
+Every answering quote counts, short or long: the length feature weighs what a longer quote
+gains in answering against what it costs (measured: marking only the shortest answering quotes
+as right cost 3 points of cross-validated accuracy for a median 50 characters shorter).
+The abstention model is a logistic regression on question-level evidence; its inputs use the
+reader's out-of-fold scores, so that it learns how good the best candidate looks on questions
+the reader was not fitted on. The L2 strengths come from k-fold cross-validation over the
+training questions; the threshold is the one that keeps false abstentions at or under the
+target in cross-validation while refusing as many unanswerable questions as possible.
+
+Only training imports scipy; the engine reads the fitted weights from JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from chat_app.engine import ABSTAIN_FEATURES, AnswerEngine, Deliberation
+from chat_app.evaluation import answer_matches
+from chat_app.reader import FEATURES
+from chat_app.reader_model import AbstainModel, FittedModels, LinearModel, ReaderModel
+from index.evaluation import GoldQuestion, is_relevant
+
+FOLDS = 5
+READER_L2 = (0.01, 0.1, 1.0, 10.0)
+ABSTAIN_L2 = (0.01, 0.1, 1.0, 10.0)
+FALSE_ABSTENTION_TARGET = 0.05
+SEED = 13
+
+
+@dataclass
+class Example:
+    gold: GoldQuestion
+    found: Deliberation
+    positive: np.ndarray  # bool per candidate: its quote, as shown, answers (by the judging rules)
+
+
+def collect(engine: AnswerEngine, questions: list[GoldQuestion]) -> list[Example]:
+    """Each question deliberated once by the engine, its candidates labelled by the gold answer."""
+    examples = []
+    for gold in questions:
+        found = engine.deliberate(gold.question, gold.history)
+        correct = np.array([gold.answerable and _answers(engine, c, gold) for c in found.candidates], dtype=bool)
+        examples.append(Example(gold, found, correct))
+    return examples
+
+
+def _answers(engine: AnswerEngine, candidate, gold: GoldQuestion) -> bool:
+    text = engine.answer_text(candidate)
+    quote = " ".join(engine.searcher.data.sentences[r].quote for r in engine.quoted_rows(candidate))
+    relevant = is_relevant(candidate.chunk.text, gold.evidence) or is_relevant(quote, gold.evidence)
+    return relevant and answer_matches(text, gold.answer)
+
+
+# --- the reader: a conditional logit -------------------------------------------------------
+
+def _standardise(matrices: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    stacked = np.concatenate(matrices)
+    mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
+    scale[scale < 1e-6] = 1.0  # a constant feature: its weight stays 0 under L2
+    return mean, scale
+
+
+def fit_reader(examples: list[Example], l2: float, drop: frozenset[str] = frozenset()) -> ReaderModel:
+    """Weights that maximise sum over questions of log P(an answering candidate); features in
+    `drop` are left out (weight 0), for the ablation."""
+    from scipy.optimize import minimize
+
+    groups = [(e.found.features, e.positive) for e in examples if e.positive.any()]
+    mean, scale = _standardise([x for x, _ in groups])
+    keep = np.array([name not in drop for name in FEATURES], dtype=np.float32)
+    standardised = [((x - mean) / scale) * keep for x, _ in groups]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w), 2 * l2 * w
+        for x, (_, pos) in zip(standardised, groups):
+            s = x @ w
+            s = s - s.max()
+            p = np.exp(s)
+            p /= p.sum()
+            q = p * pos
+            mass = q.sum()
+            total -= float(np.log(mass + 1e-300))
+            grad = grad + x.T @ (p - q / mass)
+        return total, grad
+
+    result = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B")
+    return ReaderModel(LinearModel(FEATURES, (result.x * keep).astype(np.float32), mean.astype(np.float32),
+                                   scale.astype(np.float32)))
+
+
+def top_is_right(model: ReaderModel, example: Example) -> bool:
+    if not example.positive.any():
+        return False
+    return bool(example.positive[int(np.argmax(model.score(example.found.features)))])
+
+
+def _folds(n: int) -> list[np.ndarray]:
+    order = np.random.default_rng(SEED).permutation(n)
+    return [order[i::FOLDS] for i in range(FOLDS)]
+
+
+def cross_validate_reader(examples: list[Example], drop: frozenset[str] = frozenset()) -> tuple[float, dict, list]:
+    """(best L2, CV top-1 accuracy per L2 on answerable questions, out-of-fold best scores)."""
+    with_candidates = [e for e in examples if e.found.candidates]
+    folds = _folds(len(with_candidates))
+    accuracy, out_of_fold = {}, {}
+    for l2 in READER_L2:
+        right, scores = 0, {}
+        for fold in folds:
+            held = set(fold.tolist())
+            model = fit_reader([e for i, e in enumerate(with_candidates) if i not in held], l2, drop)
+            for i in fold:
+                example = with_candidates[i]
+                right += example.gold.answerable and top_is_right(model, example)
+                scores[id(example)] = model.score(example.found.features)
+        accuracy[l2] = right / max(1, sum(e.gold.answerable for e in examples))
+        out_of_fold[l2] = scores
+    best = max(READER_L2, key=lambda l2: (accuracy[l2], l2))
+    return best, accuracy, [out_of_fold[best].get(id(e)) for e in examples]
+
+
+# --- abstention: a logistic regression -----------------------------------------------------
+
+def abstain_rows(engine: AnswerEngine, examples: list[Example], scores: list,
+                 models: FittedModels) -> tuple[np.ndarray, np.ndarray, list]:
+    """Evidence rows and labels (1 = answerable) of the questions the abstention model decides:
+    those with candidates that no check refuses (engine.check)."""
+    rows, labels, kept = [], [], []
+    for example, score in zip(examples, scores):
+        if score is None or not example.found.candidates or engine.about_document(example.found) is not None:
+            continue
+        best = int(np.argmax(score))
+        if engine.check(example.found, best, models) is not None:
+            continue
+        rows.append(engine.abstain_features(example.found, best, float(score[best])))
+        labels.append(float(example.gold.answerable))
+        kept.append(example)
+    return np.array(rows, dtype=np.float32).reshape(-1, len(ABSTAIN_FEATURES)), np.array(labels), kept
+
+
+def paraphrase_similarity(engine: AnswerEngine, examples: list[Example], scores: list) -> float:
+    """The similarity below which a question that names something the corpus never uses is
+    refused: just under the least similar answerable one of the training questions (none of
+    those may be refused), and never above 0.9."""
+    answerable = [float(engine.reader.similarity(e.found.candidates[int(np.argmax(s))], e.found.vector))
+                  for e, s in zip(examples, scores)
+                  if s is not None and e.gold.answerable and e.found.unknown_terms and e.found.candidates]
+    return min([0.9] + [value - 0.01 for value in answerable])
+
+
+def figure_coverage(engine: AnswerEngine, examples: list[Example], scores: list) -> float:
+    """The share of a "how much" question's measure that its answer must state: the threshold
+    that refuses the most unanswerable training questions for each answerable one it refuses
+    three times over (a wrongly refused question costs more than a wrongly answered one)."""
+    from chat_app.question import QuestionType
+
+    points = [(engine.reader.measure_coverage(e.found.analysed, e.found.candidates[int(np.argmax(s))]),
+               e.gold.answerable) for e, s in zip(examples, scores)
+              if s is not None and e.found.candidates and e.found.analysed.type is QuestionType.NUMBER]
+    best, best_gain = 0.0, 0
+    for threshold in sorted({round(c, 3) for c, _ in points if c <= 0.6}):
+        refused = [answerable for coverage, answerable in points if coverage < threshold]
+        gain = sum(not a for a in refused) - 3 * sum(refused)
+        if gain > best_gain:
+            best, best_gain = threshold, gain
+    return best
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, drop: frozenset[str] = frozenset()) -> LinearModel:
+    from scipy.optimize import minimize
+
+    mean, scale = _standardise([x])
+    keep = np.array([name not in drop for name in ABSTAIN_FEATURES], dtype=np.float32)
+    z = ((x - mean) / scale) * keep
+    # Classes weighted to equal total mass: answerable questions outnumber the others 4 to 1.
+    weight = np.where(y > 0.5, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum())) * len(y)
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = params[:-1], params[-1]
+        logits = z @ w + b
+        p = 1 / (1 + np.exp(-logits))
+        eps = 1e-12
+        total = -float(np.sum(weight * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))) + l2 * float(w @ w)
+        g = weight * (p - y)
+        return total, np.concatenate([z.T @ g + 2 * l2 * w, [g.sum()]])
+
+    result = minimize(loss, np.zeros(len(ABSTAIN_FEATURES) + 1), jac=True, method="L-BFGS-B")
+    return LinearModel(ABSTAIN_FEATURES, (result.x[:-1] * keep).astype(np.float32), mean.astype(np.float32),
+                       scale.astype(np.float32), float(result.x[-1]))
+
+
+def _probabilities(model: LinearModel, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-model.logits(x)))
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """The threshold that refuses the most unanswerable questions while false abstentions stay
+    within the target; ties go to the lower threshold (fewer refusals of real questions)."""
+    best, best_key = 0.5, None
+    for t in sorted(set(np.round(p, 4).tolist()) | {0.0, 0.5}):
+        answered = p >= t
+        false_rate = float(np.mean(~answered[y > 0.5])) if (y > 0.5).any() else 0.0
+        refused = float(np.mean(~answered[y < 0.5])) if (y < 0.5).any() else 0.0
+        key = (false_rate <= FALSE_ABSTENTION_TARGET, refused - false_rate, -t)
+        if best_key is None or key > best_key:
+            best, best_key = t, key
+    return best
+
+
+def cross_validate_abstention(x: np.ndarray, y: np.ndarray, drop: frozenset[str] = frozenset()) -> tuple[float, float, dict]:
+    """(best L2, threshold from out-of-fold probabilities, CV figures)."""
+    folds = _folds(len(y))
+    figures, best = {}, None
+    for l2 in ABSTAIN_L2:
+        p = np.zeros(len(y))
+        for fold in folds:
+            train = np.setdiff1d(np.arange(len(y)), fold)
+            p[fold] = _probabilities(fit_logistic(x[train], y[train], l2, drop), x[fold])
+        threshold = choose_threshold(p, y)
+        answered = p >= threshold
+        figures[l2] = {"threshold": round(threshold, 4),
+                       "abstention_accuracy": round(float(np.mean(~answered[y < 0.5])), 4) if (y < 0.5).any() else None,
+                       "false_abstentions": round(float(np.mean(~answered[y > 0.5])), 4) if (y > 0.5).any() else None}
+        key = ((figures[l2]["abstention_accuracy"] or 0) - (figures[l2]["false_abstentions"] or 0), l2)
+        if best is None or key > best[0]:
+            best = (key, l2, threshold)
+    return best[1], best[2], figures
+
+
+# --- all together ----------------------------------------------------------------------------
+
+def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] = (),
+        drop: frozenset[str] = frozenset()) -> FittedModels:
+    """Both models fitted on `examples`, with L2 strengths and the threshold chosen by CV."""
+    reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop)
+    reader = fit_reader(examples, reader_l2, drop)
+    similar = paraphrase_similarity(engine, examples, out_of_fold)
+    coverage = figure_coverage(engine, examples, out_of_fold)
+    checks = FittedModels(reader, AbstainModel(engine.models.abstain.linear, 0.0, similar, coverage))
+    x, y, _ = abstain_rows(engine, examples, out_of_fold, checks)
+    abstain_l2, threshold, abstain_cv = cross_validate_abstention(x, y, drop)
+    abstain = AbstainModel(fit_logistic(x, y, abstain_l2, drop), threshold, similar, coverage)
+    provenance = {
+        "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "questions": len(examples),
+        "answerable_with_an_answering_candidate": sum(bool(e.positive.any()) for e in examples),
+        "reader": {"l2": reader_l2, "cv_top1_accuracy": {str(k): round(v, 4) for k, v in reader_cv.items()}},
+        "abstain": {"l2": abstain_l2, "cv": {str(k): v for k, v in abstain_cv.items()}, "questions": len(y),
+                    "paraphrase_similarity": round(similar, 4), "figure_coverage": round(coverage, 4)},
+    }
+    if train_paths:
+        provenance["train"] = [{"file": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()[:16]}
+                               for p in train_paths]
+    if drop:
+        provenance["dropped"] = sorted(drop)
+    return FittedModels(ReaderModel(reader.linear), abstain, provenance)

@@ -1,0 +1,85 @@
+"""Questions about a document itself: who wrote it, its title, when it was published, its DOI.
+
+Such questions are not answered by what a paper argues but by what it says about itself on
+its first page: the by-lines, the title line, the publication line. The reader's features
+(words shared with the question, the type of answer) see nothing of that: "Who are the
+authors?" shares no word with "Hong Chuong Pham National Economics University". So these
+are found directly: the document's front-matter sentences that hold its authors' names (from
+its citation facts, `DocumentMeta`, when known), its title, a DOI, a publication date. The
+answer quotes them, so it is cited like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.store import IndexData, StoredDocument
+from ingest.records import FRONT_MATTER, ChunkKind
+
+ASKS = (
+    ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"
+                           r"who wrote\b|(what|which) are the (names of the )?authors\b|(list|name) the authors\b|"
+                           r"by whom was\b)|\bauthors? of (the|this) (paper|article|report|study|document)\b",
+                           re.IGNORECASE)),
+    ("title", re.compile(r"\b(full )?title of (the|this|that) (paper|article|report|study|document)\b|"
+                         r"^what is (the|this|its) (\w+ )?(paper|article|report|study|document)('s)? (full )?title\b|"
+                         r"^what is (the|this) (paper|article|report|study) called\b", re.IGNORECASE)),
+    ("date", re.compile(r"^when was (it|this|the) (\w+ )?(paper|article|report|study|document)? ?(published|released|"
+                        r"issued|written)\b|\b(publication date|date of publication|published on|published in which)\b",
+                        re.IGNORECASE)),
+    ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
+)
+_DOI_RE = re.compile(r"\bDOI\b|\b10\.\d{4,9}/\S+", re.IGNORECASE)
+_PUBLISHED_RE = re.compile(r"\b(publication date|published|date of publication)\b.*\b(19|20)\d\d\b", re.IGNORECASE)
+FRONT_SENTENCES = 25  # how far into a document its front matter is looked for
+
+
+@dataclass(frozen=True)
+class MetaQuote:
+    """The sentences (rows of IndexData.sentences) that answer a question about a document."""
+
+    asks: str
+    rows: tuple[int, ...]
+
+
+def asks_about_document(question: str) -> str | None:
+    """"authors", "title", "date" or "doi" when the question asks about the document itself."""
+    return next((name for name, pattern in ASKS if pattern.search(question)), None)
+
+
+def meta_quote(question: str, doc: str, data: IndexData) -> MetaQuote | None:
+    asks = asks_about_document(question)
+    document = data.documents.get(doc)
+    if asks is None or document is None:
+        return None
+    # By-lines and the title stand before the first heading; the DOI and the publication line
+    # may follow the abstract. Either way, within the first chunks of the document.
+    chunks = [c for c in data.chunks if c.doc == doc and c.kind is not ChunkKind.TABLE_ROW]
+    front_ids = {c.id for c in chunks if c.section == FRONT_MATTER} or {c.id for c in chunks[:1]}
+    if asks in ("date", "doi"):
+        front_ids |= {c.id for c in chunks[:3]}
+    front = [row for row, s in enumerate(data.sentences) if s.chunk_id in front_ids][:FRONT_SENTENCES]
+    rows = tuple(row for row in front if _says(asks, data.sentences[row].text, document))
+    if asks == "authors":
+        rows = rows[:6]
+    elif rows:
+        rows = rows[:1]
+    return MetaQuote(asks, rows) if rows else None
+
+
+def _says(asks: str, text: str, document: StoredDocument) -> bool:
+    if asks == "title":
+        return bool(document.meta.title) and _plain(text) == _plain(document.meta.title)
+    if asks == "authors":
+        surnames = {a.split()[-1].lower() for a in document.meta.authors if a.split()}
+        surnames |= {w.lower() for w in re.findall(r"[A-Z][a-z]+", document.meta.short_authors)}
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+        return bool(surnames & words) and not _plain(text) == _plain(document.meta.title)
+    if asks == "date":
+        return bool(_PUBLISHED_RE.search(text))
+    return bool(_DOI_RE.search(text))
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[*#_]", " ", text).split()).lower()

@@ -1,0 +1,291 @@
+"""The reader: which stretch of the retrieved passages answers the question.
+
+Candidates are runs of one to three consecutive sentences of a retrieved passage (the topic
+sentence together with the one that answers), and table rows with the cell that fits the
+question. Each candidate is described by a few named features (FEATURES) and scored by a
+linear model whose weights are fitted on the training questions (chat_app.fitting), not set
+by hand. Everything here is numpy and Python sets over what the index computed at build time:
+the question path embeds the question once and never imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from chat_app.answer_types import fits
+from chat_app.coverage import Vocabulary, match_form, without_citations, word_set
+from chat_app.question import UNIT_WORDS, Question
+from chat_app.reader_model import ReaderModel
+from chat_app.table_answer import TableCell, cell_for, compose, rows_by_table, table_key, tables_for
+from index.search import Hit
+from index.store import IndexData
+from index.tokens import fold, tokenize
+from ingest.records import FRONT_MATTER, Chunk, ChunkKind, Sentence, section_topic
+
+MAX_SPAN = 3  # sentences in one candidate
+FEATURES = (
+    "overlap",  # share of the question's words, weighted by rarity, that the candidate and its section use
+    "answer_type",  # the candidate holds what the question asks for: a year, a figure, a cause, an actor ...
+    "passage_rank",  # 1 / rank of the candidate's passage in retrieval (dense, sentence and BM25 fused)
+    "length",  # sentences beyond the first
+    "dangling",  # it opens with "It", "This", "These" ... whose referent is left out
+    "table_cell",  # a table row's cell, picked out by the question's row (country, name) and column (year, words)
+)
+# Tried and left out, each costing nothing or worse in cross-validation on the training
+# questions (python -m chat_app train --ablation shows the same on the test split): the
+# cosine of question and sentence alone, the cosine of the sentence read in context (section,
+# paragraph opening and previous sentence, embedded at build time), overlap counting that
+# context, the previous sentence's overlap, novelty (the candidate's words the question lacks),
+# the share of later sentences that lean back, and the fit of a table cell. Retrieval has
+# already weighed the embeddings: the passage rank carries them.
+# A sentence that leans on the one before it; "It is clear that ..." leans on nothing.
+_ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|among them|both|the former|"
+                          r"the latter|here|thus|hence|however|moreover|meanwhile|in addition|in this (sense|way)|"
+                          r"in other words|as such|for (this|these) reasons?|then|finally|initially)\b", re.IGNORECASE)
+_ANNOUNCES_RE = re.compile(r":\s*$|\b(two|three|four|five|several|following)\b[^.]*\b(purposes|goals|ways|objectives|"
+                           r"tracks|conditions|steps|types|kinds|points|facts|measures|components|reasons|lessons|"
+                           r"stages|questions|areas|groups|elements)\b(\s+[\w-]+){0,3}\s*\.?$", re.IGNORECASE)
+_ACRONYM_RE = re.compile(r"\b([A-Z][A-Z&]{1,7})(?:s\b|\b)")
+_TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)
+_DUMMY_IT_RE = re.compile(r"^it (is|was|will be|would be|seems|appears|has been)( \w+){0,3}? (that|to|for)\b",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    rows: tuple[int, ...]  # consecutive sentence rows of the chunk (IndexData.sentences)
+    hit_rank: int
+    cell: TableCell | None = None  # for a table row: the cell that answers
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A candidate with its features and score (the model's logit)."""
+
+    candidate: Candidate
+    features: tuple[float, ...]
+    score: float
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.candidate.chunk
+
+
+def announces(text: str) -> bool:
+    """Whether a sentence announces what the next one says ("SME promotion has two distinct and
+    separable purposes.", "... grouped into:")."""
+    return bool(_ANNOUNCES_RE.search(text))
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence needs the one before it to be understood ("These projects are ...")."""
+    text = text.lstrip("*- ")
+    return bool(_ANAPHORA_RE.match(text)) and not _DUMMY_IT_RE.match(text)
+
+
+class Reader:
+    def __init__(self, data: IndexData, model: ReaderModel, vocabulary: Vocabulary):
+        self.data = data
+        self.model = model
+        self.vocabulary = vocabulary
+        self.chunks = {c.id: c for c in data.chunks}
+        self.rows_of_chunk: dict[str, list[int]] = {}
+        for row, sentence in enumerate(data.sentences):
+            self.rows_of_chunk.setdefault(sentence.chunk_id, []).append(row)
+        self.rows_of_table = self._table_rows()
+        self.tables = rows_by_table(data.chunks)
+        self._stems: dict[int, frozenset[str]] = {}
+        self._topic_stems: dict[str, frozenset[str]] = {}
+        self._passage_words: dict[str, frozenset[str]] = {}
+        total = sum(data.word_counts.values()) or 1
+        counts: dict[str, int] = {}
+        for word, count in data.word_counts.items():
+            for stem in tokenize(word):
+                counts[stem] = counts.get(stem, 0) + count
+        self._stem_count, self._total = counts, total
+        self._long_forms = {a: frozenset(tokenize(long)) for a, long in data.acronyms.items() if tokenize(long)}
+
+    # --- candidates ------------------------------------------------------------------------
+
+    def candidates(self, question: Question, hits: list[Hit]) -> list[Candidate]:
+        """Spans of 1..MAX_SPAN sentences of the prose passages, and table rows, of passages
+        that mention the question's countries and years (a passage without them cannot give
+        the figure for that country or year)."""
+        out: list[Candidate] = []
+        seen_rows: set[int] = set()
+        about = tables_for(question, self.tables)
+
+        def cell(row_chunk: Chunk) -> TableCell | None:
+            # Only the table the question measures answers with a cell: Table 1's Vietnam row
+            # must not answer for Table 2's measure.
+            return cell_for(question, row_chunk) if not about or table_key(row_chunk) in about else None
+
+        for hit in hits:
+            chunk = hit.chunk
+            # A table row answers through the cell the question picks out; a row with no such
+            # cell is about something else (its passage is still offered as related reading).
+            if chunk.kind in (ChunkKind.TABLE, ChunkKind.TABLE_ROW):
+                rows = self.rows_of_table.get(chunk.id, []) if chunk.kind is ChunkKind.TABLE \
+                    else self.rows_of_chunk.get(chunk.id, [])[:1]
+                for row in rows:
+                    row_chunk = self.chunks[self.data.sentences[row].chunk_id]
+                    found = cell(row_chunk) if row not in seen_rows and self._covers(question, row_chunk) else None
+                    if found is not None:
+                        seen_rows.add(row)
+                        out.append(Candidate(row_chunk, (row,), hit.rank, found))
+                continue
+            if not self._covers(question, chunk):
+                continue
+            rows = self.rows_of_chunk.get(chunk.id, [])
+            for start in range(len(rows)):
+                for length in range(1, MAX_SPAN + 1):
+                    if start + length <= len(rows):
+                        out.append(Candidate(chunk, tuple(rows[start:start + length]), hit.rank))
+        return out
+
+    def _covers(self, question: Question, chunk: Chunk) -> bool:
+        return not self.vocabulary.missing_entities(question, self.passage_words(chunk))
+
+    def passage_words(self, chunk: Chunk) -> frozenset[str]:
+        """A passage's words in match form, source citations out (cached per chunk)."""
+        cached = self._passage_words.get(chunk.id)
+        if cached is None:
+            cached = self._passage_words[chunk.id] = frozenset(
+                word_set(f"{without_citations(chunk.text)} {chunk.section} {chunk.table_title}"))
+        return cached
+
+    def _table_rows(self) -> dict[str, list[int]]:
+        """The row sentences inside each whole-table chunk, so that a table hit offers its rows."""
+        by_doc: dict[str, list[tuple[int, Sentence]]] = {}
+        for row, sentence in enumerate(self.data.sentences):
+            if self.chunks[sentence.chunk_id].kind is ChunkKind.TABLE_ROW:
+                by_doc.setdefault(self.chunks[sentence.chunk_id].doc, []).append((row, sentence))
+        return {table.id: [row for row, s in by_doc.get(table.doc, []) if table.start <= s.start < table.end]
+                for table in self.data.chunks if table.kind is ChunkKind.TABLE}
+
+    # --- features --------------------------------------------------------------------------
+
+    def weight(self, stem: str) -> float:
+        """Rare words count more: log(1 + corpus words / (1 + occurrences))."""
+        return math.log(1 + self._total / (1 + self._stem_count.get(stem, 0)))
+
+    def stems(self, row: int) -> frozenset[str]:
+        cached = self._stems.get(row)
+        if cached is None:
+            cached = self._stems[row] = _terms(self.data.sentences[row].text)
+        return cached
+
+    def topic_stems(self, chunk: Chunk) -> frozenset[str]:
+        cached = self._topic_stems.get(chunk.id)
+        if cached is None:
+            topic = "front matter title authors" if chunk.section == FRONT_MATTER else section_topic(chunk.section)
+            cached = self._topic_stems[chunk.id] = _terms(f"{topic} {chunk.table_title}")
+        return cached
+
+    def question_stems(self, question: Question) -> tuple[dict[str, float], list[tuple[frozenset, frozenset]]]:
+        """The question's terms with their weights, and (said, may be said instead) pairs: an
+        acronym the corpus defines may be said by its long form ("TOT" <-> "training of
+        trainers") and the other way round. An acronym is matched as written: "BUILD" is a
+        unit of Thailand's Board of Investment, not the verb "built"."""
+        text = " ".join(question.content + question.names)
+        acronyms = _ACRONYM_RE.findall(question.text)
+        terms = set(_terms(text)) - {s for a in acronyms for s in tokenize(a)} | {f"#{a}" for a in acronyms} \
+            | {f"#T{n}" for n in _TABLE_REF_RE.findall(question.text)}
+        weights = {t: self._term_weight(t) for t in terms}
+        synonyms = []
+        for acronym, long in self._long_forms.items():
+            if f"#{acronym}" in terms:
+                synonyms.append((frozenset({f"#{acronym}"}), long))
+            elif long <= terms:
+                synonyms.append((long, frozenset({f"#{acronym}"})))
+        return weights, synonyms
+
+    def _term_weight(self, term: str) -> float:
+        if term.startswith("#T"):
+            return self.weight("tabl")
+        return self.weight(term[1:].lower() if term.startswith("#") else term)
+
+    def overlap(self, weighted: dict[str, float], synonyms, stems: frozenset[str]) -> float:
+        matched = {s for s in weighted if s in stems}
+        for said, instead in synonyms:
+            if not said <= stems and instead <= stems:
+                matched |= said & weighted.keys()
+        total = sum(weighted.values()) or 1.0
+        return sum(weighted[s] for s in matched) / total
+
+    def features(self, question: Question, candidates: list[Candidate]) -> np.ndarray:
+        """The FEATURES of each candidate, one row each."""
+        out = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
+        weighted, synonyms = self.question_stems(question)
+        fitting: dict[int, bool] = {}  # a run holds the answer type when one of its sentences does
+
+        def fit(c: Candidate) -> bool:
+            if c.cell is not None:
+                return fits(question, self.answer_text(c))
+            for r in c.rows:
+                if r not in fitting:
+                    fitting[r] = fits(question, self.data.sentences[r].text)
+            return any(fitting[r] for r in c.rows)
+
+        for i, c in enumerate(candidates):
+            stems = frozenset().union(*(self.stems(r) for r in c.rows)) | self.topic_stems(c.chunk)
+            first = self.data.sentences[c.rows[0]]
+            is_row = c.chunk.kind is ChunkKind.TABLE_ROW
+            out[i] = (
+                self.overlap(weighted, synonyms, stems),
+                float(fit(c)),
+                1.0 / c.hit_rank,
+                len(c.rows) - 1,
+                float(not is_row and leans_back(first.text) and self._previous_row(c) is not None),
+                float(c.cell is not None),
+            )
+        return out
+
+    def measure_coverage(self, question: Question, candidate: Candidate) -> float:
+        """Share of what the question measures (its words but countries and units, weighted by
+        rarity) that the candidate's own sentences, or its table's title and headers, say: a
+        figure answers "what was Vietnam's public debt?" only if it is said of public debt."""
+        countries = {match_form(c) for c in question.countries}
+        measure = {t for w in question.content if match_form(w) not in countries and w not in UNIT_WORDS
+                   for t in tokenize(w)}
+        said = frozenset().union(*(self.stems(r) for r in candidate.rows))
+        if candidate.cell is not None:
+            said |= frozenset(tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))
+        total = sum(self.weight(t) for t in measure)
+        return sum(self.weight(t) for t in measure if t in said) / total if total else 1.0
+
+    def similarity(self, candidate: Candidate, vector: np.ndarray) -> float:
+        """The best cosine of the question and a sentence of the candidate."""
+        return float((self.data.sentence_vectors[list(candidate.rows)] @ vector).max())
+
+    def _previous_row(self, c: Candidate) -> int | None:
+        rows = self.rows_of_chunk.get(c.chunk.id, [])
+        i = rows.index(c.rows[0])
+        return rows[i - 1] if i > 0 else None
+
+    def answer_text(self, c: Candidate) -> str:
+        """What the answer would say: the sentences, or a table cell stated in a sentence."""
+        if c.cell is not None:
+            return compose(c.cell)
+        return " ".join(self.data.sentences[r].text for r in c.rows)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read(self, question: Question, hits: list[Hit]) -> list[Reading]:
+        """Every candidate with its score, best first."""
+        candidates = self.candidates(question, hits)
+        matrix = self.features(question, candidates)
+        scores = self.model.score(matrix)
+        order = np.argsort(-scores, kind="stable")
+        return [Reading(candidates[i], tuple(float(x) for x in matrix[i]), float(scores[i])) for i in order]
+
+
+def _terms(text: str) -> frozenset[str]:
+    """Stems of the words, "#ACRONYM" for each acronym as written, "#T2" for "Table 2"."""
+    return frozenset(tokenize(text)) | {f"#{a}" for a in _ACRONYM_RE.findall(fold(text))} \
+        | {f"#T{n}" for n in _TABLE_REF_RE.findall(text)}

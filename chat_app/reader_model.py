@@ -1,0 +1,123 @@
+"""The fitted weights of the reader and of the abstention decision, as plain JSON.
+
+`python -m chat_app train` fits them on the training questions and writes
+chat_app/reader_model.json (with the figures of its cross-validation and where it was fitted);
+the engine only reads the file. Two linear models:
+
+- `ReaderModel` scores answer candidates: logit = standardised features . weights. Only
+  differences between the candidates of one question matter (it is fitted as a conditional
+  logit: a softmax over each question's candidates).
+- `AbstainModel` decides whether the best candidate answers at all: a logistic regression on
+  question-level evidence, and a threshold on its probability.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.errors import SettingsError
+
+MODEL_PATH = Path(__file__).with_name("reader_model.json")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    features: tuple[str, ...]
+    weights: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    bias: float = 0.0
+
+    def logits(self, matrix: np.ndarray) -> np.ndarray:
+        if len(matrix) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return ((matrix - self.mean) / self.scale) @ self.weights + self.bias
+
+    def to_json(self) -> dict:
+        return {"features": list(self.features), "weights": [round(float(w), 6) for w in self.weights],
+                "mean": [round(float(m), 6) for m in self.mean], "scale": [round(float(s), 6) for s in self.scale],
+                "bias": round(float(self.bias), 6)}
+
+    @classmethod
+    def from_json(cls, record: dict, expected: tuple[str, ...]) -> "LinearModel":
+        features = tuple(record["features"])
+        if features != expected:
+            raise SettingsError(f"{MODEL_PATH.name}: fitted for features {features}, this reader computes {expected}; "
+                                "refit it with: python -m chat_app train")
+        return cls(features, np.asarray(record["weights"], dtype=np.float32),
+                   np.asarray(record["mean"], dtype=np.float32), np.asarray(record["scale"], dtype=np.float32),
+                   float(record.get("bias", 0.0)))
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    linear: LinearModel
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        return self.linear.logits(matrix)
+
+
+@dataclass(frozen=True)
+class AbstainModel:
+    linear: LinearModel
+    threshold: float  # answer when P(answerable) >= threshold
+    # A question naming something the corpus never uses is answered only if the best sentence
+    # is at least this similar to it (a paraphrase: "World War II" for "post WW2").
+    paraphrase_similarity: float = 0.7
+    # A "how much" question is answered only by a figure said of at least this share of what
+    # it measures ("public debt"), by rarity-weighted words (Reader.measure_coverage).
+    figure_coverage: float = 0.0
+
+    def probability(self, row: np.ndarray) -> float:
+        return float(1 / (1 + np.exp(-self.linear.logits(row.reshape(1, -1))[0])))
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    reader: ReaderModel
+    abstain: AbstainModel
+    provenance: dict = field(default_factory=dict)  # fitted on what, when, with which CV figures
+
+
+def load_models(reader_features: tuple[str, ...], abstain_features: tuple[str, ...],
+                path: Path = MODEL_PATH) -> FittedModels:
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        reader = ReaderModel(LinearModel.from_json(record["reader"], reader_features))
+        abstain = AbstainModel(LinearModel.from_json(record["abstain"], abstain_features),
+                               float(record["abstain"]["threshold"]),
+                               float(record["abstain"]["paraphrase_similarity"]),
+                               float(record["abstain"]["figure_coverage"]))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SettingsError(f"{path}: not a readable reader model ({error}); refit it with: python -m chat_app train") \
+            from None
+    return FittedModels(reader, abstain, record.get("provenance", {}))
+
+
+def save_models(models: FittedModels, path: Path = MODEL_PATH) -> None:
+    """Written whole to a temporary file, then moved into place."""
+    record = {"reader": models.reader.linear.to_json(),
+              "abstain": {**models.abstain.linear.to_json(), "threshold": round(models.abstain.threshold, 6),
+                          "paraphrase_similarity": round(models.abstain.paraphrase_similarity, 6),
+                          "figure_coverage": round(models.abstain.figure_coverage, 6)},
+              "provenance": models.provenance}
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def initial_models(reader_features: tuple[str, ...], abstain_features: tuple[str, ...]) -> FittedModels:
+    """Models to deliberate with before any are fitted: fitting needs the engine's candidates
+    and features, which do not depend on the weights. Never answers with confidence."""
+    def zero(features: tuple[str, ...]) -> LinearModel:
+        n = len(features)
+        return LinearModel(features, np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32),
+                           np.ones(n, dtype=np.float32))
+
+    return FittedModels(ReaderModel(zero(reader_features)), AbstainModel(zero(abstain_features), 1.0, 0.7, 0.0),
+                        {"fitted_at": "never"})
