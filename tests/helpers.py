@@ -23,9 +23,17 @@ def copy_paper(corpus_dir: Path) -> Path:
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
-    """sha256 of every file under `folder`, by relative path: equal means byte for byte equal."""
+    """sha256 of every file under `folder`, by relative path: equal means byte for byte equal.
+    An index's writer lock is left out: it holds the pid of the last build, not index data."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+            for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def generation_dir(index_dir: Path) -> Path:
+    """The folder of the generation an index folder's CURRENT points to."""
+    import json
+
+    return Path(index_dir) / json.loads((Path(index_dir) / "CURRENT").read_text(encoding="utf-8"))["generation"]
 
 
 def letters(text: str) -> str:

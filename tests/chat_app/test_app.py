@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import Settings
-from tests.helpers import ROOT
+from tests.helpers import ROOT, generation_dir
 
 APP = str(ROOT / "chat_app" / "app.py")
 TIMEOUT = 60
@@ -75,7 +75,9 @@ def unescape(markdown: str) -> str:
 
 
 def manifest(settings: Settings) -> dict:
-    return json.loads((Path(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    from index.store import read_manifest
+
+    return read_manifest(Path(settings.index_dir))
 
 
 # --- chat ----------------------------------------------------------------------------------
@@ -185,9 +187,10 @@ def test_rebuild_button_on_an_up_to_date_index(app):
 def test_an_unreadable_index_is_reported_with_a_rebuild_button(app_settings):
     from streamlit.testing.v1 import AppTest
 
-    (app_settings.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    (generation_dir(app_settings.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert any("not a readable manifest" in unescape(e) for e in texts(at.error))
+    assert any("the index is damaged" in unescape(e) and "manifest.json is not JSON" in unescape(e)
+               for e in texts(at.error))
     assert at.button(key="rebuild-broken")
     assert not at.chat_input
 
