@@ -68,8 +68,8 @@ def _walk(folder: Path, prefix: str, entries: list[CorpusEntry], rejected: list[
         if child.name.startswith("."):
             continue
         name = prefix + child.name
-        if not _is_utf8(name):
-            rejected.append(Rejected(name, "the file name is not valid UTF-8; rename the file"))
+        if not _is_utf8(name):  # recorded escaped: the manifest and the terminal are UTF-8
+            rejected.append(Rejected(display_name(name), "the file name is not valid UTF-8; rename the file"))
             continue
         try:
             info = os.stat(child.path)  # follows links: the file a link stands for

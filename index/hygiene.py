@@ -20,6 +20,8 @@ from ingest.errors import QuestionError
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _CONTROLS_BUT_LAYOUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # keeps \t, \n
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Whole escape sequences (CSI "ESC [ 2 J", OSC "ESC ] 0 ; title BEL"), so that no "[2J" is left.
+_ESCAPE_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 
 
 def text_problem(text) -> str | None:
@@ -43,7 +45,7 @@ def check_question(text, what: str = "the question") -> str:
 
 def terminal_text(text: str) -> str:
     """`text` without control characters, tabs and newlines kept (for document text)."""
-    return _CONTROLS_BUT_LAYOUT.sub("", _SURROGATES.sub("\ufffd", text))
+    return _CONTROLS_BUT_LAYOUT.sub("", _ESCAPE_SEQUENCES.sub("", _SURROGATES.sub("\ufffd", text)))
 
 
 def terminal_line(text: str) -> str:
