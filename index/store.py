@@ -202,7 +202,10 @@ def write_index(folder: Path, data: IndexData) -> str:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        previous = _pointer_or_none(folder)
+        try:
+            previous = _pointer_or_none(folder)
+        except IndexMismatchError:  # CURRENT itself was damaged: nothing worth keeping behind it
+            previous = None
         _publish(folder, Pointer(name, _sha256_file(folder / name / MANIFEST),
                                  previous.generation if previous else None))
         data.manifest = manifest

@@ -174,6 +174,8 @@ def test_a_build_over_a_damaged_index_makes_a_new_one(paper_index_copy, embedder
 
     report = build_index(paper_index_copy, embedder=embedder)
 
+    # No other generation to take vectors from: the corpus is read and embedded again.
+    assert report.damaged.endswith("chunks.jsonl is missing)") and report.embedded > 0
     assert not report.up_to_date and report.chunks == len(paper_searcher.data.chunks)
     assert [c.id for c in read_index(paper_index_copy.index_dir, load_models=False).chunks] == \
         [c.id for c in paper_searcher.data.chunks]
