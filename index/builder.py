@@ -22,7 +22,8 @@ from index.corpus import (Rejected, SourceFile, corpus_record, file_sha256,  # n
                           recorded_corpus, scan_corpus)
 from index.dense import DenseParams, build_dense, index_type
 from index.keyword import KeywordIndex
-from index.store import REBUILD, IndexData, StoredDocument, generations, read_index, write_index, writing
+from index.generations import REBUILD, generations, writing
+from index.store import IndexData, StoredDocument, read_index, write_index
 from index.tokens import find_acronyms, words
 from ingest import chunk_document, load_document
 from ingest.errors import (IndexDamagedError, IndexMismatchError, IndexNotFoundError, NothingIndexedError,

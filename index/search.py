@@ -11,7 +11,8 @@ import numpy as np
 from index.dense import search_dense
 from index.fusion import reciprocal_rank_fusion
 from index.hygiene import display_name
-from index.store import IndexData, damaged, read_index
+from index.generations import damaged
+from index.store import IndexData, read_index
 from index.tokens import expand_acronyms
 from ingest.errors import IndexMismatchError
 from ingest.records import Chunk, ChunkKind, section_topic

@@ -8,7 +8,6 @@ test gets an engine of its own index.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

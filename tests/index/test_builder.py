@@ -16,10 +16,9 @@ from index.search import Searcher
 from index.store import FORMAT_NAME, FORMAT_VERSION, read_index
 from ingest import chunk_document, load_document
 from ingest.errors import NothingIndexedError
-from tests.helpers import PAPER, PAPER_META, CountingEmbedder, folder_digest, generation_dir
+from tests.helpers import NOTES, PAPER, PAPER_META, CountingEmbedder, folder_digest, generation_dir
 from tests.pdf_fixtures import encrypted_pdf, scanned_pdf, truncated_pdf
 
-NOTES = "# Field notes\n\n## 1. Visit\n\nWe visited a supplier of auto parts in Hanoi in 2019.\n"
 PARAGRAPHS = ["Industrial policy in Vietnam has many weaknesses that selective policy could address. " * 6] * 3
 
 # file name -> (bytes, the reason the build gives)

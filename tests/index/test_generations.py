@@ -23,7 +23,8 @@ import pytest
 from index.builder import build_index
 from index.locks import open_shared
 from index.search import Searcher
-from index.store import read_index, verify_index, write_index, writing
+from index.generations import writing
+from index.store import read_index, verify_index, write_index
 from ingest.errors import IndexMismatchError
 from tests.helpers import (NOTES, ROOT, add_generation, cli_env, copy_paper, folder_digest, generation_dir,
                            run_cli)
