@@ -192,7 +192,10 @@ def open_searcher(settings: Settings):
     searcher = Searcher.open(settings)
     status = searcher.corpus_status()
     if status.stale:
-        warn(f"warning: {status.describe()}")
+        rebuild = "python -m index build"
+        if searcher.corpus_dir.resolve() != Path(settings.corpus_dir).resolve():  # built with --corpus
+            rebuild += f" --corpus {searcher.corpus_dir}"
+        warn(f"warning: {status.describe(rebuild)}")
     return searcher
 
 

@@ -55,8 +55,8 @@ class CorpusStatus:
         return "; ".join(f"{label}: {', '.join(map(display_name, names))}" for label, names in
                          (("new", self.added), ("removed", self.removed), ("changed", self.changed)) if names)
 
-    def describe(self) -> str:
-        return f"the corpus has changed since the index was built ({self.parts()}); rebuild with: python -m index build"
+    def describe(self, rebuild: str = "python -m index build") -> str:
+        return f"the corpus has changed since the index was built ({self.parts()}); rebuild with: {rebuild}"
 
 
 class Searcher:

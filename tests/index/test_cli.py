@@ -351,3 +351,23 @@ def test_verify_checks_every_file(env, capsys):
     assert run(capsys, "verify") == (1, "", f"error: {env.index_dir}: the index is damaged ({generation.name}: "
                                            "chunk_vectors.npy does not match its sha256 in the manifest); "
                                            "rebuild it with: python -m index build\n")
+
+
+def test_the_changed_corpus_warning_is_about_the_corpus_the_index_was_built_from(env, capsys, tmp_path):
+    """Issue 10, item 6: an index built with --corpus other/ was compared with corpus/ (or the
+    variable) and always warned."""
+    from tests.helpers import copy_paper
+
+    other = tmp_path / "other"
+    copy_paper(other)
+    (other / "notes.md").write_text("# Notes\n\nThe port of Haiphong added two cranes in 2020.\n", encoding="utf-8")
+    assert run(capsys, "build", "--quiet", "--corpus", str(other))[0] == 0
+    (env.corpus_dir / "unrelated.md").write_text("Not part of this index.\n", encoding="utf-8")  # the variable's corpus
+
+    code, out, err = run(capsys, "search", "--json", "-k", "1", "cranes in Haiphong")
+
+    assert (code, err) == (0, "") and json.loads(out)[0]["doc"] == "notes.md"
+    (other / "more.md").write_text("More notes.\n", encoding="utf-8")
+    code, _, err = run(capsys, "search", "--json", "-k", "1", "cranes in Haiphong")
+    assert code == 0 and err == ("warning: the corpus has changed since the index was built (new: more.md); "
+                                 f"rebuild with: python -m index build --corpus {other}\n")
