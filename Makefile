@@ -3,11 +3,17 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The app listens on this machine only. Serving it on a network is a choice made here:
+# `make run ADDRESS=0.0.0.0` (it then answers, but refuses uploads and rebuilds unless
+# POLICY_QA_ALLOW_REMOTE_CHANGES=1; see README "Serving on a network").
+ADDRESS ?= 127.0.0.1
+PORT ?= 8501
 
 .PHONY: run test setup setup-test index evaluate bench clean
 
 run: setup
-	$(BIN)/streamlit run chat_app/app.py --browser.gatherUsageStats false
+	$(BIN)/streamlit run chat_app/app.py --server.address $(ADDRESS) --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 test: setup-test
 	$(BIN)/python -m pytest -q

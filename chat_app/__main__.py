@@ -1,5 +1,8 @@
 import sys
 
-from chat_app.cli import main
+try:
+    from chat_app.cli import main
 
-sys.exit(main())
+    sys.exit(main())
+except KeyboardInterrupt:  # Ctrl-C while Python was still importing: no traceback either
+    sys.exit(130)

@@ -11,7 +11,6 @@ Document text is never passed to Markdown unescaped, and never with unsafe_allow
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 # `streamlit run chat_app/app.py` puts chat_app/ on the path, not the project root.
@@ -27,9 +26,11 @@ from chat_app.highlight import escape_markdown, passage_markdown  # noqa: E402
 from chat_app.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
                                index_info, passages_in, sections_of)
 from chat_app.records import Answer, split_refusal  # noqa: E402
+from chat_app.serving import REMOTE_NOTE, changes_allowed  # noqa: E402
 from chat_app.starters import starter_questions  # noqa: E402
 from chat_app.transcript import Turn, history, to_markdown  # noqa: E402
 from chat_app.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
+from index.hygiene import text_problem  # noqa: E402
 from index.query_embedder import load_query_embedder  # noqa: E402
 from index.search import CorpusStatus, Searcher  # noqa: E402
 from ingest.errors import NothingIndexedError, PolicyQAError  # noqa: E402
@@ -51,23 +52,25 @@ def load_embedder(model: str, cache_dir: str, backend: str, _settings: Settings)
 @st.cache_resource(show_spinner="Loading the index…", max_entries=1)
 def load_engine(index_key: str, _settings: Settings) -> AnswerEngine:
     """One engine per server process, shared by every session; reloaded when the index
-    changes (`index_key` holds its build time), with the same question model."""
+    changes (`index_key` names its generation), with the same question model. The engine
+    reads one generation whole, so no session ever sees two builds mixed."""
     info = index_info(_settings)
     embedder = load_embedder(info.model, str(_settings.cache_dir), _settings.query_backend, _settings)
     return AnswerEngine(Searcher.open(_settings, embedder=embedder), _settings)
 
 
-@st.cache_resource
-def build_lock() -> threading.Lock:
-    """Two sessions must not build the same index at once."""
-    return threading.Lock()
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def corpus_changes(index_key: str, signature: tuple, _engine: AnswerEngine) -> CorpusStatus:
-    """Whether the corpus folder has moved on from the index; files are hashed only when
-    their names, sizes or times (`signature`) change."""
+    """Whether the corpus folder the index was built from has moved on; files are hashed only
+    when their names, sizes or times (`signature`, from the same walk as the build's scan)
+    change."""
     return _engine.searcher.corpus_status()
+
+
+def may_change(settings: Settings) -> bool:
+    """Uploads and rebuilds: on for an app bound to loopback (the default), off when it is
+    served on a network unless the setting allows them (chat_app.serving)."""
+    return changes_allowed(st.get_option("server.address"), settings)
 
 
 def reload_engine() -> None:
@@ -81,8 +84,8 @@ def run_build(settings: Settings, where, embedder=None) -> bool:
     """Build or update the index with a progress bar in `where`; True when it succeeded."""
     bar = where.progress(0.0, text="Starting…")
     try:
-        with build_lock():
-            report = build(settings, lambda fraction, text: bar.progress(fraction, text=text), embedder)
+        # Another session's build (or a `python -m index build`) of this index is waited for.
+        report = build(settings, lambda fraction, text: bar.progress(fraction, text=text), embedder)
     except NothingIndexedError as error:
         bar.empty()
         where.error(f"The index could not be built: {error}")
@@ -96,6 +99,8 @@ def run_build(settings: Settings, where, embedder=None) -> bool:
     else:
         message = (f"Index updated: {len(report.files)} document(s), {report.chunks} passages"
                    f" ({report.embedded} new texts embedded) in {report.seconds:.1f} s.")
+    if report.damaged:
+        message += f" The index was damaged ({report.damaged}): it was built again from the documents."
     if report.rejected:
         message += " Not indexed: " + "; ".join(str(r) for r in report.rejected)
     st.session_state["build_message"] = message
@@ -108,14 +113,22 @@ def ensure_index(settings: Settings) -> IndexInfo:
         return info
     if info.problem:
         st.error(escape_markdown(info.problem))
-        if st.button("Rebuild the index", key="rebuild-broken") and run_build(settings, st):
-            st.rerun()
+        offer_rebuild(settings, "rebuild-broken")
         st.stop()
     st.info(escape_markdown(f"No index yet: indexing the documents in {settings.corpus_dir} "
                             "(first start only)."))
     if not run_build(settings, st):
         st.stop()
     st.rerun()
+
+
+def offer_rebuild(settings: Settings, key: str, label: str = "Rebuild the index", embedder=None) -> None:
+    """A rebuild button where rebuilds are allowed (it repairs a damaged index: the build
+    hashes every file and reads the corpus again), the reason where they are not."""
+    if not may_change(settings):
+        st.caption(REMOTE_NOTE)
+    elif st.button(label, key=key) and run_build(settings, st, embedder):
+        st.rerun()
 
 
 # --- drawing answers and passages ----------------------------------------------------------
@@ -170,6 +183,10 @@ def draw_chat(engine: AnswerEngine, info: IndexInfo) -> None:
         if len(documents) > 1 else []
     typed = st.chat_input("Ask about the paper, e.g. When was BUILD established?")
     question = typed or st.session_state.pop("pending_question", None)
+    problem = text_problem(question) if question else None
+    if problem:  # the same check as the command lines: blank, or not valid UTF-8
+        st.warning(escape_markdown(f"The question {problem}."))
+        question = None
     for turn in turns:
         with st.chat_message("user"):
             st.markdown(escape_markdown(turn.question))
@@ -202,6 +219,10 @@ def draw_find(engine: AnswerEngine) -> None:
     sections = st.multiselect("Sections", sections_of(chunks), key="find_sections", placeholder="All sections")
     k = st.slider("Passages to show", 3, 30, 10, key="find_k")
     doc_filter, section_filter = set(docs) or None, set(sections) or None
+    problem = text_problem(query) if query.strip() else None
+    if problem:
+        st.warning(escape_markdown(f"The search text {problem}."))
+        return
     if query.strip():
         hits = engine.find_passages(query, k, docs=doc_filter, sections=section_filter)
         st.caption(f"{len(hits)} passages, best match first.")
@@ -229,6 +250,9 @@ def draw_sidebar(settings: Settings, info: IndexInfo, engine: AnswerEngine) -> N
         st.caption(escape_markdown(f"Index built {info.built_at} with {info.model}"))
         if "build_message" in st.session_state:
             st.success(escape_markdown(st.session_state.pop("build_message")))
+        if not may_change(settings):
+            st.caption(REMOTE_NOTE)
+            return
         if st.button("Rebuild the index", key="rebuild", icon=":material/refresh:"):
             if run_build(settings, st.sidebar, engine.searcher.embedder):
                 st.rerun()
@@ -268,18 +292,15 @@ def main() -> None:
     try:
         info = ensure_index(settings)
         engine = load_engine(info.key, settings)
-    except PolicyQAError as error:  # e.g. an index built with another model
+    except PolicyQAError as error:  # e.g. an index built with another model, or damaged
         st.error(escape_markdown(str(error)))
-        if st.button("Rebuild the index", key="rebuild-error") and run_build(settings, st):
-            st.rerun()
+        offer_rebuild(settings, "rebuild-error")
         st.stop()
 
-    changes = corpus_changes(info.key, corpus_signature(settings.corpus_dir), engine)
+    changes = corpus_changes(info.key, corpus_signature(engine.searcher.corpus_dir), engine)
     if changes.stale:
         st.warning(escape_markdown(describe_changes(changes)))
-        if st.button("Rebuild the index now", key="rebuild-stale"):
-            if run_build(settings, st, engine.searcher.embedder):
-                st.rerun()
+        offer_rebuild(settings, "rebuild-stale", "Rebuild the index now", engine.searcher.embedder)
     draw_sidebar(settings, info, engine)
 
     mode = st.segmented_control("Mode", [ASK, FIND], default=ASK, required=True, key="mode",

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import textwrap
 from pathlib import Path
 
-from index.cli import open_searcher, run_command
-from ingest.errors import PolicyQAError
+from index.cli import fail, open_searcher, run_command
+from index.hygiene import check_question, terminal_line
+from ingest.errors import PolicyQAError, QuestionError
 from ingest.settings import Settings
 
 # Every set is reported on its own, so the gap between what was tuned on (train) and what was
@@ -101,6 +103,10 @@ def _engine(settings: Settings):
 def _ask(args, settings: Settings) -> int:
     if (args.question is None) == (args.questions is None):
         raise PolicyQAError("ask: give either a QUESTION or --questions FILE.jsonl")
+    if args.question is not None:
+        check_question(args.question)
+    for n, earlier in enumerate(args.history, start=1):
+        check_question(earlier, f"--history {n}")
     engine = _engine(settings)
     docs = set(args.doc) if args.doc else None
     if args.questions is not None:
@@ -118,26 +124,31 @@ def _ask(args, settings: Settings) -> int:
 
 
 def render(answer) -> str:
-    """An answer for the terminal: the text, how the question was understood, the sources."""
+    """An answer for the terminal: the text, how the question was understood, the sources.
+    Every piece goes through terminal_line: quotes and names come from the documents, which
+    may hold control sequences (a window title, a cleared screen) or newlines."""
+    clean = terminal_line
     lines = []
     if answer.rewritten_question != answer.question:
-        lines.append(f"(understood as: {answer.rewritten_question})")
-    lines.append(textwrap.fill(answer.text, 100))
+        lines.append(f"(understood as: {clean(answer.rewritten_question)})")
+    lines.append(textwrap.fill(clean(answer.text), 100))
     if answer.note:
-        lines.append(f"note: {answer.note}")
+        lines.append(f"note: {clean(answer.note)}")
     for c in answer.citations:
-        lines.append(f"[{c.n}] {c.label}")
-        lines.append(textwrap.indent(textwrap.fill(f"\"{' '.join(c.quote.split())}\"", 96), "    "))
+        lines.append(f"[{c.n}] {clean(c.label)}")
+        lines.append(textwrap.indent(textwrap.fill(f"\"{clean(c.quote)}\"", 96), "    "))
     if answer.abstained and answer.hits:
         lines.append("related passages:")
         for h in answer.hits:
-            lines.append(f"  - {h.chunk.citation()}: {' '.join(h.chunk.text.split())[:140]}…")
+            lines.append(f"  - {clean(h.chunk.citation())}: {clean(h.chunk.text)[:140]}…")
     return "\n".join(lines)
 
 
 def _chat(args, settings: Settings) -> int:
     engine = _engine(settings)
     history: list[str] = []
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 are refused below, not a traceback
+        sys.stdin.reconfigure(errors="surrogateescape")
     print("Ask about the paper (empty line or Ctrl-D to quit; 'new' starts a new conversation).")
     while True:
         try:
@@ -149,6 +160,11 @@ def _chat(args, settings: Settings) -> int:
             return 0
         if question.lower() == "new":
             history = []
+            continue
+        try:
+            check_question(question)
+        except QuestionError as error:
+            fail(str(error))
             continue
         print(render(engine.ask(question, history)))
         print()

@@ -17,6 +17,7 @@ from pathlib import Path
 from chat_app.engine import AnswerEngine
 from chat_app.records import Answer
 from index.evaluation import GoldQuestion, RetrievalScores, is_relevant, load_questions, score_retrieval
+from index.hygiene import terminal_line
 
 MAX_ANSWER_CHARS = 700
 
@@ -182,5 +183,6 @@ def render_sets(report: EvaluationReport) -> str:
     for s in report.sets:
         if s.answers.failures:
             lines.append(f"failures in {s.gold}:")
-            lines += [f"  {qid} {problem}  <- {question}" for qid, problem, question in s.answers.failures]
+            lines += [f"  {qid} {terminal_line(problem)}  <- {terminal_line(question)}"
+                      for qid, problem, question in s.answers.failures]
     return "\n".join(lines)

@@ -4,13 +4,13 @@ and building it with progress a progress bar can show. No Streamlit here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
 from index.builder import BuildReport, build_index
+from index.corpus import corpus_signature  # noqa: F401 (the app's cheap "did the corpus change?")
 from index.search import CorpusStatus, Hit
 from index.store import read_manifest
 from ingest.errors import IndexMismatchError, IndexNotFoundError
@@ -20,6 +20,7 @@ from ingest.settings import Settings
 # Where each build stage sits on one overall bar (stages come in this order; a stage that
 # has nothing to do is skipped, so the bar only moves forward).
 _STAGES = {
+    "waiting": (0.0, 0.0, "Waiting for another build of this index to finish"),
     "reading": (0.0, 0.15, "Reading the documents"),
     "loading model": (0.15, 0.25, "Loading the embedding model"),
     "embedding": (0.25, 0.9, "Embedding new passages"),
@@ -42,8 +43,9 @@ class IndexInfo:
 
     @property
     def key(self) -> str:
-        """Changes whenever the index is rebuilt: what the cached engine is keyed by."""
-        return f"{self.folder.resolve()}@{self.manifest['built_at']}" if self.manifest else ""
+        """The generation the index folder points to: what the cached engine is keyed by, so
+        that a rebuild (a new generation) loads a new engine and nothing mixes two builds."""
+        return f"{self.folder.resolve()}@{self.manifest['generation']}" if self.manifest else ""
 
     @property
     def documents(self) -> list[tuple[str, int]]:
@@ -88,30 +90,14 @@ def build(settings: Settings, progress: Callable[[float, str], None], embedder=N
         progress(min(1.0, low + (high - low) * share), f"{text}{counted}")
 
     # With no embedder given, build_index loads one only if there is new text, preferring the
-    # model's ONNX export (no torch), and makes that export when it is missing.
-    return build_index(settings, progress=on_stage, embedder=embedder)
-
-
-def corpus_signature(corpus_dir: Path) -> tuple:
-    """Names, sizes and modification times of the corpus files: when this is unchanged the
-    corpus is, so the files need not be hashed again on every rerun."""
-    corpus_dir = Path(corpus_dir)
-    if not corpus_dir.is_dir():
-        return ()
-    out = []
-    for root, folders, files in os.walk(corpus_dir):
-        folders[:] = [f for f in folders if not f.startswith(".")]
-        for name in files:
-            if not name.startswith("."):
-                stat = os.stat(os.path.join(root, name))
-                out.append((os.path.relpath(os.path.join(root, name), corpus_dir), stat.st_size, stat.st_mtime_ns))
-    return tuple(sorted(out))
+    # model's ONNX export (no torch), and makes that export when it is missing. Another build
+    # of the same index (another session, a `python -m index build`) is waited for.
+    return build_index(settings, progress=on_stage, embedder=embedder,
+                       on_wait=lambda message: on_stage("waiting", 0, 1))
 
 
 def describe_changes(status: CorpusStatus) -> str:
-    parts = [f"{label}: {', '.join(names)}" for label, names in
-             (("new", status.added), ("removed", status.removed), ("changed", status.changed)) if names]
-    return "The corpus folder has changed since the index was built (" + "; ".join(parts) + ")."
+    return f"The corpus folder has changed since the index was built ({status.parts()})."
 
 
 def documents_of(chunks: Iterable[Chunk]) -> list[str]:

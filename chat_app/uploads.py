@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.corpus import walk_corpus
 from ingest.errors import UnreadableFileError
 from ingest.loader import META_SUFFIX, SUPPORTED_SUFFIXES, load_document
 from ingest.settings import Settings
@@ -132,15 +133,20 @@ def _write_new(corpus_dir: Path, base: str, data: bytes, name: str) -> Path:
 
 
 def _same_content(data: bytes, corpus_dir: Path) -> str | None:
-    """The corpus file with exactly these bytes, if any (an upload of a file already there)."""
+    """The corpus file with exactly these bytes, if any (an upload of a file already there).
+    The build's own walk: a link loop or an unreadable file in the corpus is passed over."""
     if not corpus_dir.is_dir():
         return None
     digest = hashlib.sha256(data).digest()
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if (path.is_file() and not any(p.startswith(".") for p in relative.parts)
-                and path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).digest() == digest):
-            return relative.as_posix()
+    entries, _ = walk_corpus(corpus_dir)
+    for entry in entries:
+        if entry.size != len(data):
+            continue
+        try:
+            if hashlib.sha256(entry.path.read_bytes()).digest() == digest:
+                return entry.name
+        except OSError:
+            continue
     return None
 
 

@@ -18,13 +18,16 @@ from typing import Callable
 
 import numpy as np
 
+from index.corpus import (Rejected, SourceFile, corpus_record, file_sha256,  # noqa: F401 (file_sha256: API)
+                          recorded_corpus, scan_corpus)
 from index.dense import DenseParams, build_dense, index_type
 from index.keyword import KeywordIndex
-from index.store import FORMAT_NAME, FORMAT_VERSION, IndexData, StoredDocument, read_index, write_index
+from index.generations import REBUILD, generations, writing
+from index.store import IndexData, StoredDocument, read_index, write_index
 from index.tokens import find_acronyms, words
-from ingest import SUPPORTED_SUFFIXES, chunk_document, load_document
-from ingest.errors import IndexMismatchError, IndexNotFoundError, NothingIndexedError, UnreadableFileError
-from ingest.loader import META_SUFFIX
+from ingest import chunk_document, load_document
+from ingest.errors import (IndexDamagedError, IndexMismatchError, IndexNotFoundError, NothingIndexedError,
+                           UnreadableFileError)
 from ingest.records import Chunk, Sentence
 from ingest.sentences import chunk_sentences
 from ingest.settings import Settings
@@ -47,15 +50,6 @@ PACKAGE_VERSION = "0.1.0"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-@dataclass(frozen=True)
-class Rejected:
-    file: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.reason}"
-
-
 @dataclass
 class BuildReport:
     index_dir: Path
@@ -68,6 +62,7 @@ class BuildReport:
     reread_files: int = 0
     seconds: float = 0.0
     up_to_date: bool = False
+    damaged: str = ""  # what was wrong with the index this build replaced (it was not trusted)
     query_export: str = ""  # the ONNX export for questions: present, exported, skipped or failed: ...
 
     @property
@@ -75,55 +70,26 @@ class BuildReport:
         return 2 if self.rejected else 0
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    name: str
-    sha256: str  # of the file and of its citation sidecar, if any
-
-
-def scan_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[Rejected]]:
-    """Files to index, and files that cannot be (wrong type), in a stable order."""
-    corpus_dir = Path(corpus_dir)
-    if not corpus_dir.is_dir():
-        raise NothingIndexedError(f"{corpus_dir}: corpus folder not found")
-    files, rejected = [], []
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.name.endswith(META_SUFFIX):
-            continue  # citation facts of a document, read with it
-        name = relative.as_posix()
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            rejected.append(Rejected(name, f"unsupported file type {path.suffix or '(none)'}; use .pdf, .md or .txt"))
-            continue
-        files.append(SourceFile(path, name, file_sha256(path)))
-    return files, rejected
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes())
-    sidecar = path.with_name(path.name + META_SUFFIX)
-    if sidecar.is_file():
-        digest.update(b"\0meta\0" + sidecar.read_bytes())
-    return digest.hexdigest()
-
-
-def build_index(settings: Settings, progress: Progress | None = None, embedder=None) -> BuildReport:
+def build_index(settings: Settings, progress: Progress | None = None, embedder=None,
+                on_wait: Callable[[str], None] | None = None) -> BuildReport:
     """Index `settings.corpus_dir` into `settings.index_dir`.
 
     Raises NothingIndexedError (and leaves any previous index as it was) when no file could
-    be read. `embedder` may be passed to reuse a model already in memory.
+    be read. `embedder` may be passed to reuse a model already in memory. One build writes an
+    index at a time: another one waits, after `on_wait(message)` says for whom.
     """
+    with writing(settings.index_dir, on_wait):
+        return _build(settings, progress or (lambda stage, done, total: None), embedder)
+
+
+def _build(settings: Settings, progress: Progress, embedder) -> BuildReport:
     started = time.perf_counter()
-    progress = progress or (lambda stage, done, total: None)
     report = BuildReport(index_dir=settings.index_dir)
     sources, rejected = scan_corpus(settings.corpus_dir)
     seen = _seen(sources, rejected)
-    previous = _previous_index(settings)
+    previous, report.damaged = _previous_index(settings)
 
-    if previous is not None and _unchanged(previous.manifest, settings, seen):
+    if previous is not None and not report.damaged and _unchanged(previous.manifest, settings, seen):
         report.files = [s.name for s in sources if s.name in previous.manifest["files"]]
         report.rejected = [Rejected(r["file"], r["reason"]) for r in previous.manifest["rejected"]]
         report.chunks, report.sentences = len(previous.chunks), len(previous.sentences)
@@ -214,13 +180,32 @@ def _ensure_query_export(settings: Settings, progress: Progress, embedder) -> st
     return "exported"
 
 
-def _previous_index(settings: Settings) -> IndexData | None:
-    """The index being replaced, when its records and vectors can be reused."""
+def _previous_index(settings: Settings) -> tuple[IndexData | None, str]:
+    """The index being replaced, when its records and vectors can be reused, and what was
+    wrong with it if it is damaged. Every file is hashed: "up to date" is only ever said of
+    an index that matches its manifest. A damaged index is not used at all; the newest other
+    generation that verifies (the one it replaced, kept for readers) may still lend its
+    vectors, and the corpus is read again whole."""
+    folder = settings.index_dir
     try:
-        previous = read_index(settings.index_dir, load_models=False)
-    except (IndexNotFoundError, IndexMismatchError, OSError, ValueError, KeyError):
-        return None
-    return previous if previous.manifest["model"]["name"] == settings.model else None
+        current = read_index(folder, load_models=False, full_check=True)
+    except IndexNotFoundError:
+        return None, ""
+    except IndexDamagedError as error:
+        problem = str(error).removesuffix(f"; {REBUILD}")  # this build is the advised rebuild
+        for name in generations(folder):
+            try:
+                kept = read_index(folder, load_models=False, full_check=True, generation=name)
+            except IndexMismatchError:
+                continue
+            if kept.manifest["model"]["name"] == settings.model:
+                # Its files are whole, but its records describe some older corpus: they are
+                # reused only for files whose bytes match, like any previous index's.
+                return kept, problem
+        return None, problem
+    except IndexMismatchError:  # another format (an older layout): built anew
+        return None, ""
+    return (current if current.manifest["model"]["name"] == settings.model else None), ""
 
 
 def _settings_record(settings: Settings) -> dict:
@@ -234,9 +219,11 @@ def _seen(sources: list[SourceFile], unsupported: list[Rejected]) -> dict[str, s
 
 def _unchanged(manifest: dict, settings: Settings, seen: dict[str, str | None]) -> bool:
     # Every setting the dense index is built with counts: comparing the threshold alone called
-    # an index "up to date" after POLICY_QA_HNSW_M or the ef_construction had changed.
+    # an index "up to date" after POLICY_QA_HNSW_M or the ef_construction had changed. So does
+    # the corpus folder: two folders with the same files are still two corpora.
     dense = manifest["dense"]
     return (manifest["chunking"] == _settings_record(settings)
+            and recorded_corpus(manifest["corpus"], settings.index_dir) == Path(settings.corpus_dir).resolve()
             and (dense["hnsw_threshold"], dense["hnsw_m"], dense["ef_construction"])
             == (settings.hnsw_threshold, settings.hnsw_m, settings.hnsw_ef_construction)
             and manifest["sources"] == seen)
@@ -312,9 +299,7 @@ def _build_embedder(settings: Settings):
 
 def _manifest(settings: Settings, dimensions: int, params: DenseParams, count: int, files: dict,
               seen: dict[str, str | None], rejected: list[Rejected], sentences: int, seconds: float) -> dict:
-    return {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+    return {  # the store adds the format, the generation's name and its files
         "package_version": PACKAGE_VERSION,
         "model": {"name": settings.model, "dimensions": int(dimensions)},
         "chunking": _settings_record(settings),
@@ -322,6 +307,8 @@ def _manifest(settings: Settings, dimensions: int, params: DenseParams, count: i
                   "hnsw_threshold": params.hnsw_threshold, "hnsw_m": params.hnsw_m,
                   "ef_construction": params.ef_construction, "ef_search": params.ef_search},
         "keyword": {"library": "bm25s", "k1": 1.2, "b": 0.75},
+        # what the changed-corpus warning compares with
+        "corpus": corpus_record(settings.corpus_dir, settings.index_dir),
         "files": files,
         "sources": seen,
         "rejected": [{"file": r.file, "reason": r.reason} for r in rejected],

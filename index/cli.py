@@ -1,21 +1,34 @@
-"""`python -m index ...`: build, search, chunks and evaluate from the command line.
+"""`python -m index ...`: build, search, chunks, verify and evaluate from the command line.
 
 The command names, flags and JSON fields are a contract that evaluation scripts rely on.
-User errors end as one line on stderr and exit code 1.
+Every failure ends as one line on stderr and exit code 1, never a traceback; Ctrl-C exits
+130 and SIGTERM 143, quietly, after the same clean-up as any other failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import textwrap
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
+from index.hygiene import check_question, display_name, one_line, terminal_line
 from ingest.errors import InputFileError, NothingIndexedError, PolicyQAError
 from ingest.settings import Settings
 
 DEFAULT_GOLD = Path("eval/dev.jsonl")
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program stands so that `finally` blocks clean up (a build's
+    staging folder) as they do for Ctrl-C. A BaseException: `except Exception` must not
+    swallow it."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,14 +39,61 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
     """The edge of every command line: settings from flags (`overrides`, None = not given)
-    and environment, then the command; a user error ends as one line on stderr, exit 1."""
+    and environment, then the command. Whatever goes wrong ends here as one line on stderr."""
+    if hasattr(sys.stdout, "reconfigure"):  # a terminal that cannot show a character gets \u escapes
+        sys.stdout.reconfigure(errors="backslashreplace")
+    with _terminate_quietly():
+        try:
+            return args.run(args, Settings.load(overrides))
+        except PolicyQAError as error:
+            return fail(str(error))
+        except KeyboardInterrupt:
+            return 130
+        except Terminated:
+            return 143
+        except BrokenPipeError:  # `... | head`: the reader has all it wants
+            _discard_stdout()
+            return 0
+        except OSError as error:  # the disk, permissions: the user's to fix, named in one line
+            where = f"{error.filename}: " if error.filename else ""
+            return fail(f"{where}{error.strerror or error}")
+        except Exception as error:  # a bug; still one line, and it says so
+            return fail(f"unexpected {type(error).__name__}: {error} (this is a bug in policy-qa; "
+                        "please report it with the command that caused it)")
+
+
+def fail(message: str) -> int:
+    print(f"error: {one_line(message)}", file=sys.stderr)
+    return 1
+
+
+def warn(message: str) -> None:
+    print(one_line(message), file=sys.stderr)
+
+
+@contextmanager
+def _terminate_quietly() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
-        return args.run(args, Settings.load(overrides))
-    except PolicyQAError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 0
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: Python's flush at exit would otherwise meet the closed pipe
+    again and print "Exception ignored ... BrokenPipeError"."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's captured stdout)
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +119,10 @@ def _parser() -> argparse.ArgumentParser:
 
     chunks = commands.add_parser("chunks", parents=[common], help="every chunk record as JSONL")
     chunks.set_defaults(run=_chunks)
+
+    verify = commands.add_parser("verify", parents=[common],
+                                 help="check every file of the index against its manifest (sha256)")
+    verify.set_defaults(run=_verify)
 
     evaluate = commands.add_parser("evaluate", parents=[common], help="retrieval metrics on a gold set")
     evaluate.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help=f"gold questions (default {DEFAULT_GOLD})")
@@ -101,14 +165,16 @@ def _build(args, settings: Settings) -> int:
 
     try:
         with TerminalProgress(enabled=not args.quiet) as progress:
-            report = build_index(settings, progress)
+            report = build_index(settings, progress, on_wait=warn)
     except NothingIndexedError as error:
         # The error line only counts the rejected files; say why each one was refused.
         for rejected in error.rejected:
-            print(str(rejected), file=sys.stderr)
+            warn(str(rejected))
         raise
+    if report.damaged:
+        warn(f"warning: {report.damaged}; it was built again from the corpus")
     for rejected in report.rejected:
-        print(str(rejected), file=sys.stderr)
+        warn(str(rejected))
     files = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"
     if report.up_to_date:
         print(f"index up to date: {files}, {report.chunks} chunks ({report.seconds:.2f} s) -> {report.index_dir}")
@@ -126,7 +192,10 @@ def open_searcher(settings: Settings):
     searcher = Searcher.open(settings)
     status = searcher.corpus_status()
     if status.stale:
-        print(f"warning: {status.describe()}", file=sys.stderr)
+        rebuild = "python -m index build"
+        if searcher.corpus_dir.resolve() != Path(settings.corpus_dir).resolve():  # built with --corpus
+            rebuild += f" --corpus {searcher.corpus_dir}"
+        warn(f"warning: {status.describe(rebuild)}")
     return searcher
 
 
@@ -135,6 +204,8 @@ def _search(args, settings: Settings) -> int:
         raise PolicyQAError("search: give either a QUERY or --queries FILE.jsonl")
     if args.k is not None and args.k < 1:
         raise PolicyQAError(f"-k: must be at least 1, got {args.k}")
+    if args.query is not None:
+        check_question(args.query, "the query")  # "" ranked five arbitrary passages
     searcher = open_searcher(settings)
     if args.queries is not None:
         from index.evaluation import load_questions
@@ -163,10 +234,12 @@ def _search(args, settings: Settings) -> int:
     if not hits:
         print("no passages found")
     for hit in hits:
+        # Document text and names may hold terminal control sequences: shown without them.
         c = hit.chunk
-        where = " · ".join(x for x in (c.doc, c.section, f"p. {c.page_label}" if c.page_label else "") if x)
+        where = " · ".join(x for x in (display_name(c.doc), terminal_line(c.section),
+                                       f"p. {terminal_line(c.page_label)}" if c.page_label else "") if x)
         print(f"{hit.rank}. [{hit.score:.4f}] {where}")
-        print(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 100), "   "))
+        print(textwrap.indent(textwrap.fill(terminal_line(c.text), 100), "   "))
         print()
     return 0
 
@@ -176,6 +249,15 @@ def _chunks(args, settings: Settings) -> int:
 
     for chunk in read_index(settings.index_dir, load_models=False).chunks:
         print(json.dumps(chunk.to_json(), ensure_ascii=False))
+    return 0
+
+
+def _verify(args, settings: Settings) -> int:
+    from index.store import verify_index
+
+    manifest = verify_index(settings.index_dir)
+    print(f"index ok: {manifest['generation']}, {len(manifest['index_files']) + 1} files match the manifest "
+          f"(sha256) -> {settings.index_dir}")
     return 0
 
 
@@ -206,5 +288,5 @@ def render_retrieval_table(rows, questions, count: int) -> str:
     misses = [(qid, rank) for qid, rank in rows[0].ranks.items() if rank != 1]
     lines.append("misses of hybrid (first relevant passage not ranked first):" if misses else "misses: none")
     for qid, rank in misses:
-        lines.append(f"  {qid} rank {rank if rank else '>10'}: {by_id[qid].question}")
+        lines.append(f"  {qid} rank {rank if rank else '>10'}: {terminal_line(by_id[qid].question)}")
     return "\n".join(lines)

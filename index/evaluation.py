@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.hygiene import text_problem
 from ingest.errors import InputFileError
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -51,7 +52,8 @@ def load_questions(path: Path, require_gold: bool = False) -> list[GoldQuestion]
     optional unless `require_gold`)."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: a byte-order mark at the start (Notepad writes one) is not part of line 1.
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as error:
         raise InputFileError(f"{path}: cannot be read ({error.strerror})") from None
     except UnicodeDecodeError:
@@ -72,6 +74,12 @@ def load_questions(path: Path, require_gold: bool = False) -> list[GoldQuestion]
         history = record.get("history", [])
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise InputFileError(f"{path} line {number}: field 'history' must be a list of strings")
+        # The same check as a question typed on the command line ("\ud800" is valid JSON).
+        for name, text in [("id", str(record["id"])), ("question", record["question"])] + \
+                [("history", h) for h in history]:
+            problem = text_problem(str(text))
+            if problem:
+                raise InputFileError(f"{path} line {number}: field {name!r} {problem}")
         if require_gold and "answerable" not in record:
             raise InputFileError(f"{path} line {number}: field 'answerable' is missing")
         qid = str(record["id"])

@@ -26,6 +26,11 @@ class KeywordIndex:
         self._vocab = vocab
         self._num_docs = num_docs
 
+    @property
+    def num_docs(self) -> int:
+        """Rows of the index: one per chunk, in the chunks' order."""
+        return self._num_docs
+
     @classmethod
     def build(cls, texts: list[str]) -> "KeywordIndex":
         import bm25s

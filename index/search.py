@@ -10,6 +10,8 @@ import numpy as np
 
 from index.dense import search_dense
 from index.fusion import reciprocal_rank_fusion
+from index.hygiene import display_name
+from index.generations import damaged
 from index.store import IndexData, read_index
 from index.tokens import expand_acronyms
 from ingest.errors import IndexMismatchError
@@ -48,11 +50,13 @@ class CorpusStatus:
     def stale(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
-    def describe(self) -> str:
-        parts = [f"{label}: {', '.join(names)}" for label, names in
-                 (("new", self.added), ("removed", self.removed), ("changed", self.changed)) if names]
-        return "the corpus has changed since the index was built (" + "; ".join(parts) + \
-            "); rebuild with: python -m index build"
+    def parts(self) -> str:
+        """"new: a.md; changed: b.pdf", names escaped if they hold control characters."""
+        return "; ".join(f"{label}: {', '.join(map(display_name, names))}" for label, names in
+                         (("new", self.added), ("removed", self.removed), ("changed", self.changed)) if names)
+
+    def describe(self, rebuild: str = "python -m index build") -> str:
+        return f"the corpus has changed since the index was built ({self.parts()}); rebuild with: {rebuild}"
 
 
 class Searcher:
@@ -63,6 +67,7 @@ class Searcher:
         self.settings = settings
         self._embedder = embedder
         self._query_cache: dict[str, np.ndarray] = {}
+        _check_consistent(data, settings)
         rows = {c.id: i for i, c in enumerate(data.chunks)}
         self._sentence_rows = np.array([rows[s.chunk_id] for s in data.sentences], dtype=np.int64)
         self._rows_of_section: dict[str, list[int]] = {}
@@ -179,10 +184,19 @@ class Searcher:
                   for row, score in fused]
         return sorted(scored, key=lambda pair: -pair[1])
 
-    def corpus_status(self, corpus_dir: Path | None = None) -> CorpusStatus:
-        from index.builder import scan_corpus
+    @property
+    def corpus_dir(self) -> Path:
+        """The corpus folder the index was built from (the setting, for an index in memory
+        that does not say): what "the corpus has changed" is about."""
+        from index.corpus import recorded_corpus
 
-        corpus_dir = Path(corpus_dir or self.settings.corpus_dir)
+        record = self.data.manifest.get("corpus")
+        return recorded_corpus(record, self.settings.index_dir) if record else Path(self.settings.corpus_dir)
+
+    def corpus_status(self, corpus_dir: Path | None = None) -> CorpusStatus:
+        from index.corpus import scan_corpus
+
+        corpus_dir = Path(corpus_dir or self.corpus_dir)
         if not corpus_dir.is_dir():
             return CorpusStatus()
         sources, unsupported = scan_corpus(corpus_dir)
@@ -193,6 +207,28 @@ class Searcher:
             removed=tuple(sorted(set(before) - set(now))),
             changed=tuple(sorted(n for n in set(now) & set(before) if now[n] != before[n])),
         )
+
+
+def _check_consistent(data: IndexData, settings: Settings) -> None:
+    """Every ranking returns row numbers of `data.chunks`: rows from one build and chunks from
+    another ended in an IndexError deep in the fusion. An index whose parts disagree is
+    damaged, said in one line before any search."""
+    chunks, sentences = len(data.chunks), len(data.sentences)
+    parts = [("chunk vectors", len(data.chunk_vectors), chunks),
+             ("sentence vectors", len(data.sentence_vectors), sentences)]
+    if data.dense is not None:
+        parts.append(("dense index", data.dense.ntotal, chunks))
+    if data.keyword is not None:
+        parts.append(("keyword index", data.keyword.num_docs, chunks))
+    if data.sentence_dense is not None:
+        parts.append(("sentence index", data.sentence_dense.ntotal, sentences))
+    for name, count, expected in parts:
+        if count != expected:
+            raise damaged(settings.index_dir, f"{count} rows in the {name} for {expected} entries")
+    ids = {c.id for c in data.chunks}
+    stray = next((s.chunk_id for s in data.sentences if s.chunk_id not in ids), None)
+    if stray is not None:
+        raise damaged(settings.index_dir, f"a sentence of chunk {stray}, which the index does not hold")
 
 
 def _rank_map(ranking: tuple[np.ndarray, np.ndarray] | None) -> dict[int, tuple[int, float]]:

@@ -1,7 +1,8 @@
-"""The index on disk: one folder with fixed file names and a manifest, written atomically.
+"""The index on disk: what a generation holds and how it is written and read.
 
-    manifest.json         format version, model and dimensions, chunking settings,
-                          per-file sha256, rejected files, counts, build time
+    manifest.json         format version, model and dimensions, chunking settings, the
+                          corpus folder and its files' sha256, rejected files, counts, build
+                          time, and every other file of the generation (index.generations)
     documents.jsonl       each document's text, pages and citation facts (for quotes and
                           the passage around them)
     chunks.jsonl          one Chunk per line, in row order of the vectors
@@ -13,28 +14,22 @@
     sentence_vectors.npy  float32, L2-normalised
     terms.json            acronyms the corpus defines and its word counts
 
-Writing goes to a sibling temporary folder that replaces the old one only when complete, so
-a failed or interrupted build never leaves a half-written index and the old one survives.
-No pickle anywhere: numpy arrays are saved with allow_pickle=False.
+Each build writes a new generation of the index folder and publishes it in one step; a
+reader reads one generation whole, checked against its manifest (index.generations). No
+pickle anywhere: numpy arrays are saved with allow_pickle=False.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import IndexMismatchError, IndexNotFoundError
+from index.generations import (FORMAT_NAME, FORMAT_VERSION, MANIFEST, Damage, damaged, describe_files, opened,
+                               read_jsonl, staged, verify_files)
 from ingest.records import Chunk, DocumentMeta, Page, Sentence
-
-FORMAT_NAME = "policy-qa-index"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -83,14 +78,18 @@ class IndexData:
     sentence_dense: object | None = None  # a FAISS index over the sentence vectors
 
 
-def write_index(folder: Path, data: IndexData) -> None:
-    """Write `data` to `folder`, replacing what is there only once everything is on disk."""
+# --- writing -------------------------------------------------------------------------------
+
+def write_index(folder: Path, data: IndexData) -> str:
+    """Write `data` as a new generation of `folder` and publish it; returns its name.
+
+    Readers go on reading the generation they opened; the new one becomes current in one
+    step, only once every file is on disk. `data.manifest` gets the generation's name and
+    the description of its files.
+    """
     from index.dense import save_dense
 
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
-    try:
+    with staged(folder) as (staging, name):
         _write_jsonl(staging / "documents.jsonl", (d.to_json() for d in data.documents.values()))
         _write_jsonl(staging / "chunks.jsonl", (c.to_json() for c in data.chunks))
         _write_jsonl(staging / "sentences.jsonl", (s.to_json() for s in data.sentences))
@@ -102,88 +101,97 @@ def write_index(folder: Path, data: IndexData) -> None:
             save_dense(data.sentence_dense, staging / "sentence_dense.faiss")
         data.keyword.save(staging / "keyword")
         _write_json(staging / "terms.json", {"acronyms": data.acronyms, "word_counts": data.word_counts})
-        _write_json(staging / MANIFEST, data.manifest)  # last: its presence marks a complete index
-        _fsync_tree(staging)
-        _swap(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        manifest = {**data.manifest, "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+                    "generation": name, "index_files": describe_files(staging)}
+        _write_json(staging / MANIFEST, manifest)  # last: it describes the files above
+    data.manifest = manifest
+    return name
 
+
+# --- reading -------------------------------------------------------------------------------
 
 def read_manifest(folder: Path) -> dict:
+    """The manifest of the current generation, checked (format, sha256 against CURRENT, the
+    fields readers rely on); the other files are not read."""
+    with opened(Path(folder)) as (_, manifest):
+        return manifest
+
+
+def read_index(folder: Path, ef_search: int | None = None, load_models: bool = True,
+               full_check: bool = False, generation: str | None = None) -> IndexData:
+    """Read the current generation (or the named one); with `load_models` False the FAISS and
+    BM25 parts are skipped (for a rebuild that only reuses records and vectors); with
+    `full_check` every file is hashed, whatever its size. Raises IndexDamagedError when a file
+    does not match the manifest."""
     folder = Path(folder)
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise IndexNotFoundError(f"{folder}: no index here (build one with: python -m index build)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        raise IndexMismatchError(f"{path}: not a readable manifest ({error}); rebuild the index") from None
-    if manifest.get("format") != FORMAT_NAME or manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{folder}: index format {manifest.get('format')!r} version {manifest.get('format_version')}, "
-            f"this version of policy-qa reads {FORMAT_NAME!r} version {FORMAT_VERSION}; "
-            "rebuild it with: python -m index build")
-    return manifest
+    with opened(folder, generation) as (path, manifest):
+        try:
+            verify_files(path, manifest, full_check)
+            return _load(path, manifest, ef_search, load_models)
+        except Damage as damage:
+            raise damaged(folder, f"{path.name}: {damage}") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
+            # JSON of the wrong shape, an array cut short, a FAISS file of garbage: one line.
+            raise damaged(folder, f"{path.name}: {type(error).__name__}: {error}") from None
 
 
-def read_index(folder: Path, ef_search: int | None = None, load_models: bool = True) -> IndexData:
-    """Read an index; with `load_models` False the FAISS and BM25 parts are skipped (for a
-    rebuild that only reuses records and vectors)."""
+def verify_index(folder: Path) -> dict:
+    """Hash every file of the current generation against its manifest; returns the manifest."""
+    folder = Path(folder)
+    with opened(folder) as (path, manifest):
+        try:
+            verify_files(path, manifest, full=True)
+        except Damage as damage:
+            raise damaged(folder, f"{path.name}: {damage}") from None
+        except OSError as error:
+            raise damaged(folder, f"{path.name}: {type(error).__name__}: {error}") from None
+        return manifest
+
+
+def _load(path: Path, manifest: dict, ef_search: int | None, load_models: bool) -> IndexData:
     from index.dense import build_dense_from_manifest, load_dense
     from index.keyword import KeywordIndex
 
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    try:
-        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
-        data = IndexData(
-            manifest=manifest,
-            documents={d.name: d for d in map(StoredDocument.from_json, _read_jsonl(folder / "documents.jsonl"))},
-            chunks=[Chunk.from_json(r) for r in _read_jsonl(folder / "chunks.jsonl")],
-            chunk_vectors=np.load(folder / "chunk_vectors.npy", allow_pickle=False),
-            sentences=[Sentence.from_json(r) for r in _read_jsonl(folder / "sentences.jsonl")],
-            sentence_vectors=np.load(folder / "sentence_vectors.npy", allow_pickle=False),
-            acronyms=terms["acronyms"], word_counts=terms["word_counts"],
-        )
-        if load_models:
-            if manifest["dense"]["type"] == "hnsw":
-                data.dense = load_dense(folder / "dense.faiss", ef_search)
-            else:
-                data.dense = build_dense_from_manifest(data.chunk_vectors, manifest)
-            if _is_hnsw(len(data.sentence_vectors), manifest):  # a graph takes minutes to build: stored
-                data.sentence_dense = load_dense(folder / "sentence_dense.faiss", ef_search)
-            else:
-                data.sentence_dense = build_dense_from_manifest(data.sentence_vectors, manifest)
-            data.keyword = KeywordIndex.load(folder / "keyword")
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        # A manifest with a part missing or damaged (a copy cut short, a file deleted by hand)
-        # ended in a traceback; say it in one line, and a build then makes a new index.
-        raise IndexMismatchError(f"{folder}: the index is damaged ({type(error).__name__}: {error}); "
-                                 "rebuild it with: python -m index build") from None
+    terms = json.loads((path / "terms.json").read_text(encoding="utf-8"))
+    data = IndexData(
+        manifest=manifest,
+        documents={d.name: d for d in map(StoredDocument.from_json, _read_rows(path, "documents.jsonl", manifest))},
+        chunks=[Chunk.from_json(r) for r in _read_rows(path, "chunks.jsonl", manifest)],
+        chunk_vectors=np.load(path / "chunk_vectors.npy", allow_pickle=False),
+        sentences=[Sentence.from_json(r) for r in _read_rows(path, "sentences.jsonl", manifest)],
+        sentence_vectors=np.load(path / "sentence_vectors.npy", allow_pickle=False),
+        acronyms=terms["acronyms"], word_counts=terms["word_counts"],
+    )
+    counts, dimensions = manifest["counts"], manifest["model"]["dimensions"]
+    for what, rows, vectors, expected in (("chunks", data.chunks, data.chunk_vectors, counts["chunks"]),
+                                          ("sentences", data.sentences, data.sentence_vectors, counts["sentences"])):
+        if not len(rows) == len(vectors) == expected or vectors.ndim != 2 or vectors.shape[1] != dimensions:
+            raise Damage(f"{len(rows)} {what} and {vectors.shape} vectors, the manifest says "
+                          f"{expected} of {dimensions} dimensions")
+    if load_models:
+        if manifest["dense"]["type"] == "hnsw":
+            data.dense = load_dense(path / "dense.faiss", ef_search)
+        else:
+            data.dense = build_dense_from_manifest(data.chunk_vectors, manifest)
+        if _is_hnsw(len(data.sentence_vectors), manifest):  # a graph takes minutes to build: stored
+            data.sentence_dense = load_dense(path / "sentence_dense.faiss", ef_search)
+        else:
+            data.sentence_dense = build_dense_from_manifest(data.sentence_vectors, manifest)
+        data.keyword = KeywordIndex.load(path / "keyword")
     return data
+
+
+def _read_rows(path: Path, name: str, manifest: dict) -> list[dict]:
+    """A JSONL file of the generation, with as many rows as its manifest entry says."""
+    records = read_jsonl(path / name)
+    expected = manifest["index_files"].get(name, {}).get("rows")
+    if len(records) != expected:
+        raise Damage(f"{name} has {len(records)} rows, the manifest says {expected}")
+    return records
 
 
 def _is_hnsw(count: int, manifest: dict) -> bool:
     return count >= manifest["dense"]["hnsw_threshold"]
-
-
-def _swap(staging: Path, folder: Path) -> None:
-    """Put `staging` in the place of `folder`. The old folder is moved aside first and only
-    deleted once the new one is in place, so at every instant one complete index exists."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
-    try:
-        os.replace(staging, folder)
-    except BaseException:
-        if old is not None:
-            os.replace(old, folder)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_json(path: Path, value) -> None:
@@ -194,15 +202,3 @@ def _write_jsonl(path: Path, records) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())

@@ -42,3 +42,12 @@ class NothingIndexedError(PolicyQAError):
 
 class InputFileError(PolicyQAError):
     """A questions/queries file with a line that is not what the command expects."""
+
+
+class IndexDamagedError(IndexMismatchError):
+    """An index whose files do not match its manifest (deleted, cut short, replaced). A build
+    does not trust any of it: it reads the corpus again instead of saying "up to date"."""
+
+
+class QuestionError(PolicyQAError):
+    """A question or query that cannot be asked: empty, or not valid UTF-8 text."""

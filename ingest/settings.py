@@ -8,6 +8,7 @@ e.g. POLICY_QA_INDEX_DIR=/data/index. It lives in `ingest`, the bottom layer tha
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -17,6 +18,9 @@ from ingest.errors import SettingsError
 
 ENV_PREFIX = "POLICY_QA_"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+# Streamlit holds an upload in memory whole; a research paper is rarely above 50 MB.
+MAX_UPLOAD_LIMIT_MB = 1024
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,14 @@ class Settings:
     generator_model: str = ""
     generator_timeout: float = 30.0
     max_upload_mb: int = 20
-    """Largest file the app accepts as an upload."""
+    """Largest file the app accepts as an upload, 1 to 1024 MB."""
+
+    # --- serving
+    allow_remote_changes: bool = False
+    """Whether visitors of an app served beyond localhost may upload files and rebuild the
+    index. The app listens on 127.0.0.1 unless told otherwise (`make run ADDRESS=0.0.0.0`,
+    streamlit's --server.address); served on a network it only answers, unless this is on:
+    everything a visitor uploads reaches every other visitor's answers."""
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None,
@@ -107,11 +118,16 @@ class Settings:
         return replace(self, **changes).validated()
 
     def validated(self) -> "Settings":
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "float" and not math.isfinite(value):
+                raise SettingsError(f"{f.name}: must be a finite number, got {value}")
         if self.chunk_chars < 200:
             raise SettingsError(f"chunk_chars: {self.chunk_chars} is too small; use 200 or more")
         if self.query_backend not in ("auto", "onnx", "torch"):
             raise SettingsError(f"query_backend: {self.query_backend!r} is not one of auto, onnx, torch")
-        for name in ("top_k", "batch_size", "rrf_k", "hnsw_threshold", "hnsw_m"):
+        for name in ("top_k", "batch_size", "rrf_k", "hnsw_threshold", "hnsw_m", "hnsw_ef_construction",
+                     "hnsw_ef_search"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name}: must be at least 1, got {getattr(self, name)}")
         weights = (self.dense_weight, self.keyword_weight, self.sentence_weight)
@@ -119,6 +135,10 @@ class Settings:
             raise SettingsError("dense_weight, keyword_weight, sentence_weight: must be >= 0 and not all 0")
         if not 0 <= self.reference_weight <= 1:
             raise SettingsError(f"reference_weight: must be between 0 and 1, got {self.reference_weight}")
+        if self.generator_timeout <= 0:
+            raise SettingsError(f"generator_timeout: must be above 0 seconds, got {self.generator_timeout}")
+        if not 1 <= self.max_upload_mb <= MAX_UPLOAD_LIMIT_MB:
+            raise SettingsError(f"max_upload_mb: must be between 1 and {MAX_UPLOAD_LIMIT_MB}, got {self.max_upload_mb}")
         return self
 
 
@@ -136,7 +156,22 @@ def _coerce(name: str, type_name: str, value: Any, source: str) -> Any:
         if type_name == "int":
             return int(value)
         if type_name == "float":
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # "nan" made every fused score nan, "inf" every one inf
+                raise SettingsError(f"{source}: {value!r} is not a finite number")
+            return number
+        if type_name == "bool":
+            return _boolean(value)
         return str(value)
     except (TypeError, ValueError):
-        raise SettingsError(f"{source}: {value!r} is not a valid {type_name}") from None
+        hint = " (true/false, yes/no, on/off or 1/0)" if type_name == "bool" else ""
+        raise SettingsError(f"{source}: {value!r} is not a valid {type_name}{hint}") from None
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(value)

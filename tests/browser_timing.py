@@ -51,7 +51,7 @@ def main() -> int:
 
     settings = Settings.load()
     corpus, index, cache = (ROOT / settings.corpus_dir, ROOT / settings.index_dir, ROOT / settings.cache_dir)
-    if not (index / "manifest.json").is_file():
+    if not (index / "CURRENT").is_file():
         subprocess.run([sys.executable, "-m", "index", "build"], cwd=ROOT, check=True)
     log = Path(tempfile.mkdtemp(prefix="policy-qa-timing-")) / "streamlit.log"
     with StreamlitServer(server_env(corpus, index, cache), log) as url, sync_playwright() as playwright:

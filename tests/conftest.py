@@ -122,3 +122,20 @@ def dev_questions():
     from index.evaluation import load_questions
 
     return load_questions(DEV, require_gold=True)
+
+
+HOSTILE_SENTENCE = "The Hanoi brake pad supplier \x1b]0;PWNED\x07\x1b[2J sells to two Japanese assemblers."
+
+
+@pytest.fixture
+def hostile_index(paper_index_copy, embedder) -> Settings:
+    """The paper and a document whose text holds terminal control sequences (a new window
+    title, a cleared screen), under the loader's 1% binary threshold: indexed as text."""
+    from index.builder import build_index
+
+    filler = "Supporting industries in Vietnam need skilled workers and patient policy. " * 12
+    (paper_index_copy.corpus_dir / "hostile.md").write_text(
+        f"# Supplier visit\n\n{filler}\n\n{HOSTILE_SENTENCE}\n", encoding="utf-8")
+    report = build_index(paper_index_copy, embedder=embedder)
+    assert "hostile.md" in report.files, report.rejected
+    return paper_index_copy

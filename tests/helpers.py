@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +29,17 @@ def copy_paper(corpus_dir: Path) -> Path:
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
-    """sha256 of every file under `folder`, by relative path: equal means byte for byte equal."""
+    """sha256 of every file under `folder`, by relative path: equal means byte for byte equal.
+    An index's writer lock is left out: it holds the pid of the last build, not index data."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+            for p in sorted(Path(folder).rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def generation_dir(index_dir: Path) -> Path:
+    """The folder of the generation an index folder's CURRENT points to."""
+    import json
+
+    return Path(index_dir) / json.loads((Path(index_dir) / "CURRENT").read_text(encoding="utf-8"))["generation"]
 
 
 def letters(text: str) -> str:
@@ -51,3 +62,33 @@ class CountingEmbedder:
             raise AssertionError(f"asked to embed {len(texts)} texts, e.g. {list(texts)[:1]}")
         self.texts += list(texts)
         return self.inner.embed(texts, batch_size=batch_size, progress=progress)
+
+
+NOTES = "# Field notes\n\n## 1. Visit\n\nWe visited a supplier of auto parts in Hanoi in 2019.\n"
+
+
+def cli_env(settings=None, **variables: str) -> dict[str, str]:
+    """The environment of a command-line process: none of the developer's POLICY_QA_*
+    variables, the project importable, and the folders of `settings` (if given)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_QA_")}
+    env.update({"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+    if settings is not None:
+        env.update({"POLICY_QA_CORPUS_DIR": str(settings.corpus_dir), "POLICY_QA_INDEX_DIR": str(settings.index_dir),
+                    "POLICY_QA_CACHE_DIR": str(settings.cache_dir)})
+    env.update(variables)
+    return env
+
+
+def run_cli(module: str, *argv, env: dict | None = None, cwd: Path = ROOT, timeout: float = 120,
+            **options) -> subprocess.CompletedProcess:
+    """`python -m <module> argv...` in a real process; argv items may be bytes (not UTF-8)."""
+    return subprocess.run([sys.executable, "-m", module, *argv], cwd=cwd, env=env or cli_env(),
+                          capture_output=True, timeout=timeout, **options)
+
+
+def add_generation(index_dir: Path) -> str:
+    """Publish the current generation's data again: the index then keeps a previous
+    generation that verifies, as one does after any rebuild."""
+    from index.store import read_index, write_index
+
+    return write_index(index_dir, read_index(index_dir))

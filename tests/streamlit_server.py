@@ -38,11 +38,17 @@ def free_port() -> int:
 class StreamlitServer:
     """`with StreamlitServer(env) as url:` runs chat_app/app.py until the block ends."""
 
-    def __init__(self, env: dict[str, str], log: Path, startup_timeout: float = 90.0):
+    def __init__(self, env: dict[str, str], log: Path, startup_timeout: float = 90.0,
+                 command: list[str] | None = None):
+        """`command` starts the server some other way (`make run`, streamlit without an
+        address); "{port}" in it is replaced by the free port chosen here."""
         self.env = env
         self.log = log
         self.startup_timeout = startup_timeout
         self.port = free_port()
+        self.command = [part.replace("{port}", str(self.port)) for part in command] if command else [
+            sys.executable, "-m", "streamlit", "run", "chat_app/app.py", "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
         self.process: subprocess.Popen | None = None
 
     @property
@@ -52,11 +58,8 @@ class StreamlitServer:
     def __enter__(self) -> str:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "chat_app/app.py", "--server.headless", "true",
-                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
-                 "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_healthy()
         except BaseException:

@@ -8,13 +8,12 @@ test gets an engine of its own index.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from ingest.settings import Settings
-from tests.helpers import ROOT
+from tests.helpers import ROOT, generation_dir
 
 APP = str(ROOT / "chat_app" / "app.py")
 TIMEOUT = 60
@@ -75,7 +74,9 @@ def unescape(markdown: str) -> str:
 
 
 def manifest(settings: Settings) -> dict:
-    return json.loads((Path(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    from index.store import read_manifest
+
+    return read_manifest(Path(settings.index_dir))
 
 
 # --- chat ----------------------------------------------------------------------------------
@@ -185,9 +186,10 @@ def test_rebuild_button_on_an_up_to_date_index(app):
 def test_an_unreadable_index_is_reported_with_a_rebuild_button(app_settings):
     from streamlit.testing.v1 import AppTest
 
-    (app_settings.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    (generation_dir(app_settings.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert any("not a readable manifest" in unescape(e) for e in texts(at.error))
+    assert any("the index is damaged" in unescape(e) and "manifest.json is not JSON" in unescape(e)
+               for e in texts(at.error))
     assert at.button(key="rebuild-broken")
     assert not at.chat_input
 
@@ -318,3 +320,87 @@ def test_good_and_bad_files_in_one_upload(app, app_settings):
     assert any("port.md: added" in unescape(s) for s in texts(app.sidebar.success))
     assert any("scan.pdf: no text layer" in unescape(e) for e in texts(app.sidebar.error))
     assert set(manifest(app_settings)["files"]) == {"east_asian_industrial_policy.md", "port.md"}
+
+
+# --- served on a network: answers only (issue 10, item 9) ----------------------------------
+
+@pytest.fixture
+def served_on_network():
+    """The app as `make run ADDRESS=0.0.0.0` serves it (AppTest reads the same config)."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
+def test_served_on_a_network_it_answers_but_takes_no_uploads_or_rebuilds(app_settings, served_on_network):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.sidebar.get("file_uploader") and not [b for b in at.button if b.key and "rebuild" in b.key]
+    assert any("Uploads and rebuilds are off" in c for c in texts(at.sidebar.caption))
+    assert "1992" in unescape(ask(at, "When was BUILD established?").markdown[0].value)
+    # a changed corpus is announced, but its rebuild is left to whoever runs the app
+    (app_settings.corpus_dir / "port.md").write_text(NEW_DOC, encoding="utf-8")
+    at.run()
+    assert any("new: port.md" in unescape(w) for w in texts(at.warning))
+    assert not [b for b in at.button if b.key and "rebuild" in b.key]
+
+
+def test_served_on_a_network_with_changes_allowed(paper_index_copy, monkeypatch, served_on_network):
+    from streamlit.testing.v1 import AppTest
+
+    _env(monkeypatch, paper_index_copy, allow_remote_changes=1)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+    assert at.sidebar.file_uploader and at.sidebar.button(key="rebuild")
+
+
+# --- the corpus and the index as they may be ----------------------------------------------
+
+def test_link_loops_and_broken_links_in_the_corpus_do_not_take_the_app_down(app_settings):
+    """Issue 10, item 7: every page showed an OSError traceback from corpus_signature."""
+    from streamlit.testing.v1 import AppTest
+
+    (app_settings.corpus_dir / "loop.md").symlink_to("loop.md")
+    (app_settings.corpus_dir / "dangling.md").symlink_to("missing.md")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.chat_input
+    warning = [unescape(w) for w in texts(at.warning)]
+    assert warning and "new: dangling.md, loop.md" in warning[0]
+    at.button(key="rebuild-stale").click().run()
+    assert not at.exception and not at.warning
+    assert {r["file"] for r in manifest(app_settings)["rejected"]} == {"dangling.md", "loop.md"}
+
+
+def test_the_rebuild_button_repairs_a_damaged_index(app_settings):
+    """Issue 10, item 2: the button said "up to date" and the index stayed broken."""
+    from streamlit.testing.v1 import AppTest
+
+    from index.store import verify_index
+    from tests.helpers import add_generation
+
+    add_generation(app_settings.index_dir)  # the kept generation lends its vectors: no embedding
+    chunks = generation_dir(app_settings.index_dir) / "chunks.jsonl"
+    chunks.write_text("".join(chunks.read_text().splitlines(keepends=True)[:40]))  # cut at a line
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("the index is damaged" in unescape(e) and "chunks.jsonl" in unescape(e) for e in texts(at.error))
+    assert not at.chat_input
+
+    at.button(key="rebuild-error").click().run()
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.chat_input and not at.error
+    verify_index(app_settings.index_dir)
+    assert "1992" in unescape(ask(at, "When was BUILD established?").markdown[0].value)
+
+
+def test_a_blank_question_is_refused_in_one_line(app):
+    app.chat_input[0].set_value("   \t ").run()
+    assert [unescape(w) for w in texts(app.warning)] == ["The question is empty."] and not app.chat_message

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from chat_app.cli import main
 
 
@@ -57,3 +59,62 @@ def test_evaluate_json_reports_each_set_and_all_together(paper_index, capsys):
     assert answers["answer_accuracy"] >= 0.75 and answers["abstention_accuracy"] >= 0.8
     assert answers["latency_ms"]["p50"] > 0 and 0 < answers["answer_chars"]["median"] < 300
     assert report["answers"]["answerable"] == dev["answers"]["answerable"] + report["sets"][1]["answers"]["answerable"]
+
+
+# --- hostile input and output (issue 10, items 10, 11, 13) --------------------------------------
+
+def test_bytes_that_are_not_utf8_in_a_question_are_one_line(paper_index):
+    from tests.helpers import cli_env, run_cli
+
+    done = run_cli("chat_app", "ask", b"BUILD \xff\xfe", "--index", str(paper_index.settings.index_dir),
+                   env=cli_env(paper_index.settings))
+
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr == (b"error: the question is not valid UTF-8 text (it holds bytes that are not UTF-8, "
+                           b"or a lone surrogate)\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ask", "  "], "error: the question is empty\n"),
+    (["ask", "When was BUILD established?", "--history", ""], "error: --history 1 is empty\n"),
+])
+def test_empty_questions_are_refused(paper_index, capsys, argv, message):
+    assert main([*argv, "--index", str(paper_index.settings.index_dir)]) == 1
+    assert capsys.readouterr() == ("", message)
+
+
+def test_a_questions_file_with_a_byte_order_mark_and_one_with_a_lone_surrogate(paper_index, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "question": "When was BUILD established?"}).encode())
+
+    assert main(["ask", "--questions", str(questions), "--index", str(paper_index.settings.index_dir)]) == 0
+    assert "1992" in json.loads(capsys.readouterr().out)["answer"]
+    questions.write_text('{"id": "a", "question": "ok?", "history": ["\\udcff"]}\n')
+    assert main(["ask", "--questions", str(questions), "--index", str(paper_index.settings.index_dir)]) == 1
+    assert capsys.readouterr().err == (f"error: {questions} line 1: field 'history' is not valid UTF-8 text (it "
+                                       "holds bytes that are not UTF-8, or a lone surrogate)\n")
+
+
+def test_an_answer_quoting_control_sequences_prints_none_of_them(hostile_index, capsys):
+    from tests.conftest import HOSTILE_SENTENCE
+
+    question = "Who sells brake pads to Japanese assemblers?"
+    assert main(["ask", question, "--index", str(hostile_index.index_dir)]) == 0
+    shown = capsys.readouterr().out
+    assert "brake pad supplier sells to two Japanese assemblers" in shown and "hostile.md" in shown
+    assert not [ch for ch in shown if ord(ch) < 32 and ch != "\n" or 0x7f <= ord(ch) < 0xa0]
+    assert main(["ask", question, "--json", "--index", str(hostile_index.index_dir)]) == 0
+    record = json.loads(capsys.readouterr().out)  # JSON keeps the text exactly, escaped
+    assert any(c["quote"] == HOSTILE_SENTENCE for c in record["citations"])
+
+
+def test_the_chat_refuses_a_line_that_is_not_utf8_and_goes_on(paper_index):
+    from tests.helpers import cli_env, run_cli
+
+    done = run_cli("chat_app", "chat", "--index", str(paper_index.settings.index_dir), env=cli_env(paper_index.settings),
+                   input=b"BUILD \xff\xfe\nWhen was BUILD established?\n\n")
+
+    assert done.returncode == 0
+    assert done.stderr == (b"error: the question is not valid UTF-8 text (it holds bytes that are not UTF-8, "
+                           b"or a lone surrogate)\n")
+    assert b"1992" in done.stdout

@@ -16,10 +16,9 @@ from index.search import Searcher
 from index.store import FORMAT_NAME, FORMAT_VERSION, read_index
 from ingest import chunk_document, load_document
 from ingest.errors import NothingIndexedError
-from tests.helpers import PAPER, PAPER_META, CountingEmbedder, folder_digest
+from tests.helpers import NOTES, PAPER, PAPER_META, CountingEmbedder, folder_digest, generation_dir
 from tests.pdf_fixtures import encrypted_pdf, scanned_pdf, truncated_pdf
 
-NOTES = "# Field notes\n\n## 1. Visit\n\nWe visited a supplier of auto parts in Hanoi in 2019.\n"
 PARAGRAPHS = ["Industrial policy in Vietnam has many weaknesses that selective policy could address. " * 6] * 3
 
 # file name -> (bytes, the reason the build gives)
@@ -60,7 +59,7 @@ def test_the_first_build_reports_what_it_did(paper_index):
 
 def test_the_manifest_describes_the_build(paper_index):
     settings, report = paper_index
-    manifest = json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((generation_dir(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))
 
     assert manifest["format"] == FORMAT_NAME and manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {"name": settings.model, "dimensions": 384}
@@ -70,6 +69,13 @@ def test_the_manifest_describes_the_build(paper_index):
                                               "chunks": report.chunks}}
     assert manifest["counts"] == {"documents": 1, "chunks": report.chunks, "sentences": report.sentences}
     assert manifest["rejected"] == [] and manifest["built_at"]
+    assert manifest["corpus"] == {"path": str(settings.corpus_dir.resolve()), "from_index": "../corpus"}
+    # every other file of the generation, with its size and sha256 (and rows or shape)
+    files = {p.relative_to(generation_dir(settings.index_dir)).as_posix()
+             for p in generation_dir(settings.index_dir).rglob("*") if p.is_file()}
+    assert set(manifest["index_files"]) == files - {"manifest.json"}
+    assert manifest["index_files"]["chunks.jsonl"]["rows"] == report.chunks
+    assert manifest["index_files"]["chunk_vectors.npy"]["shape"] == [report.chunks, 384]
 
 
 def test_the_index_holds_the_chunker_output_with_normalised_vectors(paper_index):
@@ -182,7 +188,7 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_is_indexed(paper_inde
     assert [(r.file, r.reason) for r in report.rejected] == expected
     assert [str(r) for r in report.rejected] == [f"{name}: {reason}" for name, reason in expected]
     assert report.files == [PAPER.name] and report.exit_code == 2
-    manifest = json.loads((paper_index_copy.index_dir / "manifest.json").read_text())
+    manifest = json.loads((generation_dir(paper_index_copy.index_dir) / "manifest.json").read_text())
     assert manifest["rejected"] == [{"file": name, "reason": reason} for name, reason in expected]
     assert {c.doc for c in read_index(paper_index_copy.index_dir, load_models=False).chunks} == {PAPER.name}
 
@@ -213,12 +219,12 @@ def test_when_nothing_can_be_indexed_the_previous_index_stays_exactly_as_it_was(
         [(h.chunk.id, h.score) for h in paper_searcher.search(question)]
 
 
-def test_an_empty_corpus_folder_indexes_nothing_and_writes_nothing(tmp_path, make_settings):
+def test_an_empty_corpus_folder_indexes_nothing_and_writes_no_index(tmp_path, make_settings):
     settings = make_settings(tmp_path)
 
     with pytest.raises(NothingIndexedError, match=rf"^{settings.corpus_dir}: no file could be indexed$"):
         build_index(settings)
-    assert not settings.index_dir.exists()
+    assert [p.name for p in settings.index_dir.iterdir()] == [".lock"]  # the writers' lock, no index
 
 
 def test_a_missing_corpus_folder_is_named(tmp_path, make_settings):

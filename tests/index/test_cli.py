@@ -16,7 +16,7 @@ import pytest
 
 from index.cli import main
 from index.store import read_index
-from tests.helpers import PAPER, ROOT, folder_digest
+from tests.helpers import PAPER, ROOT, cli_env, folder_digest, run_cli
 from tests.pdf_fixtures import encrypted_pdf, scanned_pdf
 
 HIT_FIELDS = {"rank", "chunk_id", "doc", "section", "page", "page_label", "score", "text"}
@@ -121,6 +121,11 @@ def test_a_bad_queries_line_gives_one_line_naming_file_and_line(env, capsys, tmp
     (["search"], "error: search: give either a QUERY or --queries FILE.jsonl\n"),
     (["search", "q", "--queries", "x.jsonl"], "error: search: give either a QUERY or --queries FILE.jsonl\n"),
     (["search", "-k", "0", "q"], "error: -k: must be at least 1, got 0\n"),
+    # issue 10, item 12: an empty query printed five arbitrary passages
+    (["search", ""], "error: the query is empty\n"),
+    (["search", " \t "], "error: the query is empty\n"),
+    (["search", "\udcff\udcfe"], "error: the query is not valid UTF-8 text (it holds bytes that are not UTF-8, "
+                                 "or a lone surrogate)\n"),
 ])
 def test_search_usage_errors(env, capsys, argv, message):
     assert run(capsys, *argv) == (1, "", message)
@@ -247,3 +252,122 @@ def test_an_up_to_date_rebuild_never_imports_torch(paper_index_copy, tmp_path):
                           text=True, timeout=120)
 
     assert done.stdout.splitlines()[-1] == "0 False False", done.stderr
+
+
+# --- hostile input and output (issue 10, items 10-15) ------------------------------------------
+
+def test_a_byte_order_mark_and_a_lone_surrogate_in_a_queries_file(env, capsys, tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "q1", "question": "What is BUILD?"}).encode() + b"\n")
+
+    code, out, err = run(capsys, "search", "--queries", str(path), "-k", "1")
+
+    assert (code, err) == (0, "") and json.loads(out)["id"] == "q1"  # Notepad's BOM is not "not JSON"
+    path.write_text('{"id": "q1", "question": "What is BUILD?"}\n{"id": "q2", "question": "x\\ud800"}\n')
+    assert run(capsys, "search", "--queries", str(path)) == (
+        1, "", f"error: {path} line 2: field 'question' is not valid UTF-8 text (it holds bytes that are not "
+               "UTF-8, or a lone surrogate)\n")
+
+
+def test_control_sequences_in_a_document_never_reach_the_terminal(hostile_index, capsys, monkeypatch):
+    monkeypatch.setenv("POLICY_QA_INDEX_DIR", str(hostile_index.index_dir))
+    monkeypatch.setenv("POLICY_QA_CACHE_DIR", str(hostile_index.cache_dir))
+
+    code, out, _ = run(capsys, "search", "-k", "1", "Hanoi brake pad supplier Japanese assemblers")
+
+    assert code == 0 and "hostile.md" in out and "brake pad supplier sells to two Japanese" in out
+    assert not [ch for ch in out if ord(ch) < 32 and ch != "\n" or 0x7f <= ord(ch) < 0xa0]
+    code, out, _ = run(capsys, "search", "-k", "1", "--json", "Hanoi brake pad supplier Japanese assemblers")
+    assert code == 0 and "\x1b" not in out and "\\u001b]0;PWNED\\u0007" in out  # JSON escapes them itself
+    assert json.loads(out)[0]["text"].endswith("\x1b]0;PWNED\x07\x1b[2J sells to two Japanese assemblers.")
+
+
+def test_bytes_that_are_not_utf8_in_a_query_are_one_line(env):
+    done = run_cli("index", "search", b"BUILD \xff\xfe", env=cli_env(env))
+
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr == (b"error: the query is not valid UTF-8 text (it holds bytes that are not UTF-8, "
+                           b"or a lone surrogate)\n")
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("POLICY_QA_DENSE_WEIGHT", "nan", "error: POLICY_QA_DENSE_WEIGHT: 'nan' is not a finite number"),
+    ("POLICY_QA_MAX_UPLOAD_MB", "-1", "error: max_upload_mb: must be between 1 and 1024, got -1"),
+])
+def test_a_setting_out_of_range_is_one_line(env, variable, value, message):
+    done = run_cli("index", "search", "BUILD", env=cli_env(env, **{variable: value}), text=True)
+
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n")
+
+
+def test_ctrl_c_during_a_search_exits_130_quietly(env, tmp_path):
+    import signal
+
+    queries = write_queries(tmp_path / "q.jsonl", *({"id": f"q{n}", "question": f"industrial policy {n}"}
+                                                   for n in range(5000)))
+    search = subprocess.Popen([sys.executable, "-m", "index", "search", "--queries", queries], cwd=ROOT,
+                              env=cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert search.stdout.readline().startswith(b'{"id": "q0"')  # it is searching
+    search.send_signal(signal.SIGINT)
+    _, err = search.communicate(timeout=60)
+
+    assert (search.returncode, err) == (130, b"")
+
+
+def test_a_closed_pipe_ends_the_output_quietly(env):
+    chunks = subprocess.Popen([sys.executable, "-m", "index", "chunks"], cwd=ROOT, env=cli_env(env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert chunks.stdout.readline().startswith(b'{"id": ')
+    chunks.stdout.close()  # `| head -1`
+    _, err = chunks.communicate(timeout=60)
+
+    assert (chunks.returncode, err) == (0, b"")
+
+
+def test_an_index_folder_that_cannot_be_written_is_one_line(env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    done = run_cli("index", "build", "--quiet", "--index", str(blocker / "index"), env=cli_env(env), text=True)
+
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"error: {blocker / 'index'}: Not a directory\n"
+
+
+def test_verify_checks_every_file(env, capsys):
+    from tests.helpers import generation_dir
+
+    generation = generation_dir(env.index_dir)
+    files = [p for p in generation.rglob("*") if p.is_file()]
+
+    code, out, err = run(capsys, "verify")
+
+    assert (code, err) == (0, "")
+    assert out == f"index ok: {generation.name}, {len(files)} files match the manifest (sha256) -> {env.index_dir}\n"
+    vectors = generation / "chunk_vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 1  # one bit of one number: only a hash can tell
+    vectors.write_bytes(bytes(data))
+    assert run(capsys, "verify") == (1, "", f"error: {env.index_dir}: the index is damaged ({generation.name}: "
+                                           "chunk_vectors.npy does not match its sha256 in the manifest); "
+                                           "rebuild it with: python -m index build\n")
+
+
+def test_the_changed_corpus_warning_is_about_the_corpus_the_index_was_built_from(env, capsys, tmp_path):
+    """Issue 10, item 6: an index built with --corpus other/ was compared with corpus/ (or the
+    variable) and always warned."""
+    from tests.helpers import copy_paper
+
+    other = tmp_path / "other"
+    copy_paper(other)
+    (other / "notes.md").write_text("# Notes\n\nThe port of Haiphong added two cranes in 2020.\n", encoding="utf-8")
+    assert run(capsys, "build", "--quiet", "--corpus", str(other))[0] == 0
+    (env.corpus_dir / "unrelated.md").write_text("Not part of this index.\n", encoding="utf-8")  # the variable's corpus
+
+    code, out, err = run(capsys, "search", "--json", "-k", "1", "cranes in Haiphong")
+
+    assert (code, err) == (0, "") and json.loads(out)[0]["doc"] == "notes.md"
+    (other / "more.md").write_text("More notes.\n", encoding="utf-8")
+    code, _, err = run(capsys, "search", "--json", "-k", "1", "cranes in Haiphong")
+    assert code == 0 and err == ("warning: the corpus has changed since the index was built (new: more.md); "
+                                 f"rebuild with: python -m index build --corpus {other}\n")

@@ -12,7 +12,7 @@ from index.builder import build_index
 from index.search import Searcher
 from index.store import FORMAT_VERSION, read_index, read_manifest, write_index
 from ingest.errors import IndexMismatchError, IndexNotFoundError
-from tests.helpers import CountingEmbedder, folder_digest
+from tests.helpers import CountingEmbedder, folder_digest, generation_dir
 
 QUERIES = [
     "What was Thailand's manufacturing value added as a percentage of GDP in 2010?",
@@ -38,8 +38,14 @@ def test_save_load_search_gives_identical_results(paper_index, paper_searcher, e
     assert loaded.documents == data.documents and loaded.acronyms == data.acronyms
     for mode in ("hybrid", "dense", "keyword"):
         assert results(searcher, mode) == results(paper_searcher, mode)
-    # What is written again is byte for byte what was read (the manifest included).
-    assert folder_digest(tmp_path / "copy") == folder_digest(paper_index.settings.index_dir)
+    # What is written again is byte for byte what was read, the manifest too but for the
+    # name of its generation.
+    written, read = generation_dir(tmp_path / "copy"), generation_dir(paper_index.settings.index_dir)
+    assert {k: v for k, v in folder_digest(written).items() if k != "manifest.json"} == \
+        {k: v for k, v in folder_digest(read).items() if k != "manifest.json"}
+    manifests = [json.loads((g / "manifest.json").read_text()) for g in (written, read)]
+    assert [m.pop("generation") for m in manifests] == [written.name, read.name]
+    assert manifests[0] == manifests[1]
 
 
 def test_an_hnsw_index_is_stored_and_finds_what_the_exact_one_finds(paper_index_copy, paper_searcher, embedder,
@@ -49,7 +55,7 @@ def test_an_hnsw_index_is_stored_and_finds_what_the_exact_one_finds(paper_index_
     build_index(settings, embedder=CountingEmbedder(embedder, forbid=True))  # vectors reused
 
     assert read_manifest(settings.index_dir)["dense"]["type"] == "hnsw"
-    assert (settings.index_dir / "dense.faiss").is_file()
+    assert (generation_dir(settings.index_dir) / "dense.faiss").is_file()
     hnsw = Searcher.open(settings, embedder=embedder)
     assert [[i for i, _ in r] for r in results(hnsw, "dense")] == \
         [[i for i, _ in r] for r in results(paper_searcher, "dense")]
@@ -59,7 +65,7 @@ def test_an_hnsw_index_is_stored_and_finds_what_the_exact_one_finds(paper_index_
 
 
 def test_no_pickle_anywhere(paper_index):
-    folder = paper_index.settings.index_dir
+    folder = generation_dir(paper_index.settings.index_dir)
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
     assert {"manifest.json", "documents.jsonl", "chunks.jsonl", "chunk_vectors.npy", "sentences.jsonl",
@@ -79,7 +85,7 @@ def test_an_index_built_with_another_model_says_so(paper_index, embedder):
 
 
 def test_an_index_of_another_format_version_says_so(paper_index_copy, embedder):
-    path = paper_index_copy.index_dir / "manifest.json"
+    path = generation_dir(paper_index_copy.index_dir) / "manifest.json"
     manifest = json.loads(path.read_text())
     path.write_text(json.dumps({**manifest, "format_version": FORMAT_VERSION + 1}))
 
@@ -122,14 +128,18 @@ def test_a_failed_write_leaves_the_old_index_and_no_debris(paper_index_copy):
     assert sorted(p.name for p in folder.parent.iterdir()) == ["corpus", "index"]
 
 
-def test_a_write_replaces_the_old_index_whole(paper_index_copy, tmp_path):
+def test_a_write_publishes_a_new_generation_and_keeps_only_the_one_it_replaced(paper_index_copy):
     folder = paper_index_copy.index_dir
-    (folder / "stray-file-from-an-old-version.txt").write_text("old")
+    first = generation_dir(folder).name
     data = read_index(folder)
 
-    write_index(folder, data)
+    second = write_index(folder, data)
+    third = write_index(folder, data)
 
-    assert not (folder / "stray-file-from-an-old-version.txt").exists()
+    assert generation_dir(folder).name == third != second != first
+    assert json.loads((folder / "CURRENT").read_text())["previous"] == second
+    # the one before is kept for a reader that may have just resolved CURRENT; older ones go
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".lock", "CURRENT", second, third])
     assert read_index(folder, load_models=False).chunks == data.chunks
     assert sorted(p.name for p in folder.parent.iterdir()) == ["corpus", "index"]
 
@@ -147,7 +157,7 @@ def test_documents_keep_their_text_pages_and_citation_facts(pdf_index):
 
 @pytest.mark.parametrize("part", ["chunks.jsonl", "chunk_vectors.npy", "terms.json", "keyword"])
 def test_a_damaged_index_is_a_one_line_error(paper_index_copy, embedder, part):
-    path = paper_index_copy.index_dir / part
+    path = generation_dir(paper_index_copy.index_dir) / part
     if path.is_dir():
         shutil.rmtree(path)
     else:
@@ -160,10 +170,12 @@ def test_a_damaged_index_is_a_one_line_error(paper_index_copy, embedder, part):
 
 
 def test_a_build_over_a_damaged_index_makes_a_new_one(paper_index_copy, embedder, paper_searcher):
-    (paper_index_copy.index_dir / "chunks.jsonl").unlink()
+    (generation_dir(paper_index_copy.index_dir) / "chunks.jsonl").unlink()
 
     report = build_index(paper_index_copy, embedder=embedder)
 
+    # No other generation to take vectors from: the corpus is read and embedded again.
+    assert report.damaged.endswith("chunks.jsonl is missing)") and report.embedded > 0
     assert not report.up_to_date and report.chunks == len(paper_searcher.data.chunks)
     assert [c.id for c in read_index(paper_index_copy.index_dir, load_models=False).chunks] == \
         [c.id for c in paper_searcher.data.chunks]

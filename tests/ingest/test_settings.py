@@ -23,14 +23,15 @@ def test_defaults():
 
 def test_every_field_is_documented_and_settable_by_environment():
     for f in fields(Settings):
-        assert f.type in ("Path", "str", "int", "float"), f.name
+        assert f.type in ("Path", "str", "int", "float", "bool"), f.name
     environ = {f"{ENV_PREFIX}TOP_K": "7", f"{ENV_PREFIX}INDEX_DIR": "/data/index",
-               f"{ENV_PREFIX}DENSE_WEIGHT": "0.5", f"{ENV_PREFIX}GENERATOR_URL": "http://127.0.0.1:8080/v1"}
+               f"{ENV_PREFIX}DENSE_WEIGHT": "0.5", f"{ENV_PREFIX}GENERATOR_URL": "http://127.0.0.1:8080/v1",
+               f"{ENV_PREFIX}ALLOW_REMOTE_CHANGES": "yes"}
 
     settings = Settings.load(environ=environ)
 
-    assert (settings.top_k, settings.index_dir, settings.dense_weight, settings.generator_url) == \
-        (7, Path("/data/index"), 0.5, "http://127.0.0.1:8080/v1")
+    assert (settings.top_k, settings.index_dir, settings.dense_weight, settings.generator_url,
+            settings.allow_remote_changes) == (7, Path("/data/index"), 0.5, "http://127.0.0.1:8080/v1", True)
 
 
 def test_a_flag_beats_the_environment_which_beats_the_default():
@@ -71,6 +72,17 @@ def test_with_changes_and_validates():
      r"^dense_weight, keyword_weight, sentence_weight: must be >= 0 and not all 0$"),
     ({"POLICY_QA_KEYWORD_WEIGHT": "-1"}, r"^dense_weight, keyword_weight, sentence_weight: must be >= 0"),
     ({"POLICY_QA_REFERENCE_WEIGHT": "2"}, r"^reference_weight: must be between 0 and 1, got 2\.0$"),
+    # issue 10, item 15: nan made every fused score nan; a negative upload limit was accepted
+    ({"POLICY_QA_DENSE_WEIGHT": "nan"}, r"^POLICY_QA_DENSE_WEIGHT: 'nan' is not a finite number$"),
+    ({"POLICY_QA_KEYWORD_WEIGHT": "inf"}, r"^POLICY_QA_KEYWORD_WEIGHT: 'inf' is not a finite number$"),
+    ({"POLICY_QA_REFERENCE_WEIGHT": "-1e999"}, r"^POLICY_QA_REFERENCE_WEIGHT: '-1e999' is not a finite number$"),
+    ({"POLICY_QA_MAX_UPLOAD_MB": "-1"}, r"^max_upload_mb: must be between 1 and 1024, got -1$"),
+    ({"POLICY_QA_MAX_UPLOAD_MB": "0"}, r"^max_upload_mb: must be between 1 and 1024, got 0$"),
+    ({"POLICY_QA_MAX_UPLOAD_MB": "100000"}, r"^max_upload_mb: must be between 1 and 1024, got 100000$"),
+    ({"POLICY_QA_GENERATOR_TIMEOUT": "0"}, r"^generator_timeout: must be above 0 seconds, got 0\.0$"),
+    ({"POLICY_QA_HNSW_EF_SEARCH": "0"}, r"^hnsw_ef_search: must be at least 1, got 0$"),
+    ({"POLICY_QA_ALLOW_REMOTE_CHANGES": "maybe"},
+     r"^POLICY_QA_ALLOW_REMOTE_CHANGES: 'maybe' is not a valid bool \(true/false, yes/no, on/off or 1/0\)$"),
 ])
 def test_bad_environment_values_name_the_variable_or_setting(environ, message):
     with pytest.raises(SettingsError, match=message):
@@ -85,6 +97,17 @@ def test_bad_environment_values_name_the_variable_or_setting(environ, message):
 def test_bad_flags_name_the_flag(overrides, message):
     with pytest.raises(SettingsError, match=message):
         Settings.load(overrides, environ={})
+
+
+def test_a_value_set_in_code_is_checked_too():
+    with pytest.raises(SettingsError, match=r"^dense_weight: must be a finite number, got nan$"):
+        Settings().with_(dense_weight=float("nan"))
+
+
+def test_remote_changes_are_off_unless_switched_on():
+    assert Settings.load(environ={}).allow_remote_changes is False
+    for text, value in (("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False), ("off", False)):
+        assert Settings.load(environ={"POLICY_QA_ALLOW_REMOTE_CHANGES": text}).allow_remote_changes is value
 
 
 def test_a_flag_overrides_the_environment_for_numbers_too():
