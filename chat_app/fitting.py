@@ -33,7 +33,9 @@ from index.evaluation import GoldQuestion, is_relevant
 FOLDS = 5
 READER_L2 = (0.01, 0.1, 1.0, 10.0)
 ABSTAIN_L2 = (0.01, 0.1, 1.0, 10.0)
-FALSE_ABSTENTION_TARGET = 0.05
+# The target is for unseen questions, which the checks also refuse some of (1% of the training
+# questions): the abstention model gets 3%, not the whole 5%.
+FALSE_ABSTENTION_TARGET = 0.03
 SEED = 13
 
 

@@ -60,7 +60,7 @@ _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
     (QuestionType.REASON, r"\b(why|how come|reasons?|causes?|what explains|what accounts for|rationale)\b"),
     (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
                           rf"^(what|which) ({_MEASURE})\b|"
-                          rf"^(what|which) (is|was|were|are) (the )?([\w-]+'s? )?([\w-]+ ){{0,5}}({_MEASURE})\b"),
+                          rf"^(what|which) (is|was|were|are) (the )?([\w'-]+ ){{0,5}}({_MEASURE})\b"),
     (QuestionType.WHO, r"^(who|whom|whose)\b|^(which|what) (\w+ )?(organi[sz]ations?|agency|agencies|institutions?|"
                        r"body|bodies|ministry|ministries|firms?|compan(y|ies)|donors?|people|persons?|actors?|countr(y|ies)|"
                        r"economy|economies)\b"),
