@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
+from chat_app.coverage import without_citations
 from chat_app.question import COUNTRIES, Question, QuestionType, proper_names
 from index.tokens import DEMONYMS, fold
 
-# "(General Statistical Office, 2018)", "(VDF, 2006)": the year of a source.
-_CITATION_RE = re.compile(r"\((?=[^()]*[A-Za-z])[^()]*?,?\s*(?:19|20)\d\d[a-z]?\)")
 # "Tables 1 and 2", "section 4.2": numbers that point at parts of the paper.
 _POINTER_RE = re.compile(r"\b(tables?|figures?|sections?|chapters?|appendix|equations?|pages?|pp?\.)\s+\d+(\.\d+)*"
                          r"(\s+(and|to|-)\s+\d+)?", re.IGNORECASE)
@@ -37,7 +36,7 @@ _DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|
 
 def plain(text: str) -> str:
     """The text without source citations and pointers to tables or sections."""
-    return _POINTER_RE.sub(" ", _CITATION_RE.sub(" ", text))
+    return _POINTER_RE.sub(" ", without_citations(text))
 
 
 def has_year(text: str) -> bool:

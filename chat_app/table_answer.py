@@ -19,7 +19,7 @@ from ingest.records import Chunk, ChunkKind
 
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _AGGREGATES = frozenset("total all combined altogether overall sum together".split())
-_TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)
+TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)  # "according to Table 2"
 _EMPTY = {"", "-", "–", "—", "n.a.", "N.A."}
 
 
@@ -96,7 +96,7 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
     that share the most of what it measures, words of the title (what a table measures) counting
     twice those of the headers (how it is laid out). "Manufactured exports" is Table 2's measure,
     not Table 1's "manufacturing value-added", though both have a row for Vietnam."""
-    named = set(_TABLE_REF_RE.findall(question.text))
+    named = set(TABLE_REF_RE.findall(question.text))
     if named:
         return {key for key, rows in all_rows.items() if table_of(rows[0]).split()[-1] in named}
     fit = {key: _fit(question, rows[0]) for key, rows in all_rows.items()}
@@ -105,7 +105,7 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
 
 
 def _names_table(question: Question, row: Chunk) -> bool:
-    return table_of(row).split()[-1] in _TABLE_REF_RE.findall(question.text)
+    return table_of(row).split()[-1] in TABLE_REF_RE.findall(question.text)
 
 
 def _fit(question: Question, row: Chunk) -> int:
