@@ -179,7 +179,6 @@ class AnswerEngine:
 
     def decide(self, found: Deliberation, models: FittedModels | None = None) -> Answer:
         models = models or self.models
-        q = found.analysed
 
         def abstain(reason: str) -> Answer:
             head = not_said(found.documents)

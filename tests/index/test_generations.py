@@ -269,7 +269,7 @@ def test_an_index_in_the_old_layout_is_named_and_rebuilt(paper_index_copy, embed
     for key in ("generation", "index_files", "corpus"):
         del manifest[key]
     (folder / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
-    old = f"index format 'policy-qa-index' version 1, this version of policy-qa reads 'policy-qa-index' version 2"
+    old = "index format 'policy-qa-index' version 1, this version of policy-qa reads 'policy-qa-index' version 2"
 
     assert main(["search", "BUILD", "--index", str(folder)]) == 1
     assert capsys.readouterr().err == f"error: {folder}: {old}; rebuild it with: python -m index build\n"
