@@ -404,3 +404,26 @@ def test_the_rebuild_button_repairs_a_damaged_index(app_settings):
 def test_a_blank_question_is_refused_in_one_line(app):
     app.chat_input[0].set_value("   \t ").run()
     assert [unescape(w) for w in texts(app.warning)] == ["The question is empty."] and not app.chat_message
+
+
+# --- several documents -----------------------------------------------------------------------
+
+def test_answers_can_be_limited_to_one_document(two_documents, monkeypatch):
+    """With two documents the chat offers "Answer from"; picking one limits the answer to it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import PAPER, SECOND_DOCUMENT
+
+    _env(monkeypatch, two_documents.settings)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    chooser = next(m for m in at.multiselect if m.label == "Answer from")
+    assert set(chooser.options) == {PAPER.name, SECOND_DOCUMENT.name}
+    for doc in (SECOND_DOCUMENT.name, PAPER.name):
+        chooser.set_value([doc]).run()
+        answer = ask(at, "What is training of trainers?")
+        shown = unescape(" ".join(texts(answer.caption)))  # the cards name their document
+        assert doc in shown and ({PAPER.name, SECOND_DOCUMENT.name} - {doc}).pop() not in shown
+    chooser.set_value([]).run()
+    refusal = ask(at, "What was Vietnam's inflation rate in 2017?")
+    assert "The documents do not say." in texts(refusal.warning)
