@@ -207,8 +207,8 @@ def test_a_line_of_running_text_that_starts_with_table_n_is_not_a_caption(tmp_pa
              "which suggests, informally, that policy quality matters."]
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
-    page.setFont("Times-Roman", 10.5)
     for i, line in enumerate(lines):
+        page.setFont("Times-Bold" if i == 0 else "Times-Roman", 10.5)  # a heading by its type, as printed
         page.drawString(60, 800 - 13 * i, line)
     page.showPage()
     page.save()
@@ -224,7 +224,7 @@ def test_a_line_of_running_text_that_starts_with_table_n_is_not_a_caption(tmp_pa
 @pytest.mark.parametrize("make, reason", [
     (lambda: encrypted_pdf(PARAGRAPHS), r"encrypted PDF \(a password is needed\)"),
     (lambda: truncated_pdf(PARAGRAPHS), r"corrupt PDF \(truncated: no end-of-file marker\)"),
-    (scanned_pdf, r"no text layer \(scanned\?\)"),
+    (scanned_pdf, r"no text layer \(scanned\?\), and OCR found no text on its 1 page"),
     (lambda: b"", r"empty file"),
     (lambda: b"Plain text with a .pdf name.\n", r"corrupt PDF \(no PDF header\)"),
     (lambda: b"%PDF-1.4\n" + bytes(range(256)) * 20 + b"\n%%EOF\n", r"corrupt PDF \(.+\)"),
