@@ -110,13 +110,27 @@ def encrypted_pdf(paragraphs: list[str], password: str = "secret") -> bytes:
 
 
 def scanned_pdf() -> bytes:
-    """A page that holds only an image of text, as a scanner makes it: no text layer."""
-    from PIL import Image, ImageDraw
+    """A page that holds only a picture without words (a photograph), as a scanner makes
+    it: no text layer, and nothing for OCR to read either."""
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize((1200, 400))
+    return _picture_pdf(image)
+
+
+def scanned_text_pdf(text: str = "Scanned page: industrial policy in Vietnam") -> bytes:
+    """A page that holds only a picture of a line of text: no text layer, but OCR reads it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1200, 400), 255)
+    ImageDraw.Draw(image).text((40, 40), text, fill=0, font=ImageFont.load_default(size=36))
+    return _picture_pdf(image)
+
+
+def _picture_pdf(image) -> bytes:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    image = Image.new("L", (1200, 400), 255)
-    ImageDraw.Draw(image).text((40, 40), "Scanned page: industrial policy in Vietnam", fill=0)
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.drawImage(ImageReader(image), 2 * cm, 15 * cm, width=17 * cm, height=6 * cm)
