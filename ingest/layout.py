@@ -174,24 +174,29 @@ def find_gutters(rows: list[Row], body_size: float) -> list[tuple[float, float]]
         for x in range(int(s.x0 - left), min(bins, int(s.x1 - left) + 1)):
             coverage[x] += 1
     peak = max(coverage)
-    # A valley: captions, headings and the wider cells of a table may cross a gutter here and there.
-    low, high = 0.35 * peak, max(3, 0.6 * peak)
-    gutters = []
-    x = 0
-    while x < bins:
-        if coverage[x] <= low:
+    # A valley: captions, headings and the wider cells of a table may cross a gutter here
+    # and there, so the valley need not be empty; the columns on both sides stand well above
+    # it, even one that ends early on the page. The lowest valleys are tried first.
+    gutters: list[tuple[float, float]] = []
+    for level in sorted({c for c in coverage if c <= 0.35 * peak}):
+        x = 0
+        while x < bins:
+            if coverage[x] > level:
+                x += 1
+                continue
             start = x
-            while x < bins and coverage[x] <= low:
+            while x < bins and coverage[x] <= level:
                 x += 1
             g0, g1 = left + start, left + x
-            has_left = any(c >= high for c in coverage[:start])
-            has_right = any(c >= high for c in coverage[x:])
+            if any(a < g1 and g0 < b for a, b in gutters):
+                continue
+            high = max(3, 2 * level + 1)
+            sides = any(c >= high for c in coverage[:start]) and any(c >= high for c in coverage[x:])
             starts = sum(1 for s in long if g1 - 1.5 <= s.x0 <= g1 + 2.5 * body_size)
             ends = sum(1 for s in long if g0 - 4 * body_size <= s.x1 <= g0 + 1.5)
-            if has_left and has_right and g1 - g0 >= 0.4 * body_size and starts >= 3 and ends >= 3:
+            if sides and g1 - g0 >= 0.4 * body_size and starts >= 3 and ends >= 3:
                 gutters.append((g0, g1))
-        else:
-            x += 1
+    gutters.sort()
     return gutters
 
 
@@ -210,6 +215,11 @@ class _Reader:
     def lines(self) -> list[Line]:
         kinds = [self._kind(row) for row in self.rows]
         kinds = self._fill_tables(kinds)
+        # Above the first line of a second column, nothing is set in columns yet: a centred
+        # line of the front matter fits inside one column, but is full width.
+        first = next((i for i, row in enumerate(self.rows) if kinds[i] == "columns"
+                      and any(self._starts_column(s) for s in row.segments)), len(self.rows))
+        kinds = ["span" if i < first and kind == "columns" else kind for i, kind in enumerate(kinds)]
         out: list[Line] = []
         start = 0
         for i in range(1, len(self.rows) + 1):
@@ -227,6 +237,14 @@ class _Reader:
                 return None
         middle = (segment.x0 + segment.x1) / 2
         return next((i for i, (a, b) in enumerate(self.columns) if middle <= b + 1), len(self.columns) - 1)
+
+    def _starts_column(self, segment: Segment) -> bool:
+        """A line of a column right of the first: from its left edge, half its width or more."""
+        column = self._column_of(segment)
+        if not column:
+            return False
+        left, right = self.columns[column]
+        return segment.x0 - left <= 1.5 * self.body and segment.x1 - segment.x0 >= 0.5 * (right - left)
 
     def _kind(self, row: Row) -> str:
         """"span" (crosses a gutter), "table" (cells across the page), "columns"."""

@@ -53,7 +53,7 @@ def build_text(pages: list[list[Line]], labels: list[str], ocr_pages: set[int]) 
     body = _body_style(lines)
     pitch = _pitch(lines, body[0])
     roles = _roles(pages, body)
-    vocabulary = Counter(w.lower() for line in lines for w in _WORD_RE.findall(line.text))
+    vocabulary = _vocabulary(lines)
     writer = _Writer(body[0], pitch, vocabulary)
     for page in pages:
         notes = []
@@ -244,6 +244,22 @@ class _Writer:
         return PdfText(text, tuple(pages), headings)
 
 
+def _vocabulary(lines: list[Line]) -> Counter:
+    """How often the document spells each word, not counting the pieces of words broken at a
+    line end ("indus-" / "trialization"), which would vouch for themselves."""
+    counts: Counter = Counter()
+    broken = False
+    for line in lines:
+        tokens = line.text.split()
+        if broken and tokens:
+            tokens = tokens[1:]
+        broken = bool(tokens) and tokens[-1].endswith("-") and not line.table
+        if broken:
+            tokens = tokens[:-1]
+        counts.update(w.lower() for token in tokens for w in _WORD_RE.findall(token))
+    return counts
+
+
 def _rejoin(previous: str, following: str, vocabulary: Counter) -> bool:
     """Whether a line-end hyphen was put there by the typesetter (drop it) or is part of
     the word (keep it). The document itself is the dictionary: the form it uses elsewhere wins."""
@@ -255,4 +271,7 @@ def _rejoin(previous: str, following: str, vocabulary: Counter) -> bool:
     if first.isupper() and len(first) > 1 or rest[0].isupper():
         return False  # "FDI-" + "local", "Asia-" + "Pacific"
     joined, hyphened = (first + rest).lower(), f"{first}-{rest}".lower()
+    if vocabulary[joined] == vocabulary[hyphened] == 0 and min(len(first), len(rest)) >= 2 \
+            and vocabulary[first.lower()] and vocabulary[rest.lower()]:
+        return False  # never seen either way, made of two words the text uses: "catch-up", "donor-driven"
     return vocabulary[joined] >= vocabulary[hyphened]
