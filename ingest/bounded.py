@@ -62,7 +62,7 @@ class _Worker:
                 break
         except TimeoutError:
             self.stop()
-            raise UnreadableFileError(name, f"reading stopped after {limit}") from None
+            raise UnreadableFileError(name, f"extraction stopped after {limit}") from None
         except (OSError, EOFError, ValueError) as error:
             self.stop()  # the worker died (a crash in the PDF engine): the next file gets a new one
             raise UnreadableFileError(name, f"corrupt PDF (the reader failed: {error or 'no reply'})") from None

@@ -139,6 +139,35 @@ def _picture_pdf(image) -> bytes:
     return buffer.getvalue()
 
 
+def crafted_pdf(pages: int = 2000, inflated: int = 2_000_000) -> bytes:
+    """The issue's crafted PDF: `pages` pages sharing one Flate content stream that inflates
+    to `inflated` bytes of text operators (about 320 KB for 2,000 pages). Every page makes a
+    reader inflate and parse the whole stream again."""
+    import zlib
+
+    body = b"BT /F1 9 Tf 72 720 Td " + b"(a) Tj " * ((inflated - 30) // 7) + b"ET"
+    stream = zlib.compress(body, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (5 + i) for i in range(pages)) + b"] /Count %d >>" % pages,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 3 0 R >> >> >>"] * pages
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + obj + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
 def truncated_pdf(paragraphs: list[str]) -> bytes:
     data = simple_pdf(paragraphs)
     return data[: len(data) // 3]
