@@ -16,7 +16,8 @@ the table full width, so that it is not read as two halves of two columns.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from ingest.pdf_words import PageWords, Word
 
@@ -80,6 +81,7 @@ class Line:
     right: float
     table: bool = False
     ocr: bool = False
+    spans: tuple[tuple[float, float], ...] = ()  # x range of each cell of a table row
 
     @property
     def text(self) -> str:
@@ -128,7 +130,7 @@ def read_page(page: PageWords, rows: list[Row], body_size: float, region_base: i
     if gutters:
         for row in rows:
             row.segments = [part for s in row.segments for part in _split_at_gutters(s, gutters, body_size)]
-    return _Reader(page, rows, gutters, body_size, region_base).lines()
+    return _grid_tables(_Reader(page, rows, gutters, body_size, region_base).lines())
 
 
 def _segments(words: list[Word], body_size: float) -> list[Segment]:
@@ -239,25 +241,23 @@ class _Reader:
         return next((i for i, (a, b) in enumerate(self.columns) if middle <= b + 1), len(self.columns) - 1)
 
     def _starts_column(self, segment: Segment) -> bool:
-        """A line of a column right of the first: from its left edge, half its width or more."""
+        """A line of a column right of the first, set from its left edge (a centred line is not)."""
         column = self._column_of(segment)
-        if not column:
-            return False
-        left, right = self.columns[column]
-        return segment.x0 - left <= 1.5 * self.body and segment.x1 - segment.x0 >= 0.5 * (right - left)
+        return bool(column) and segment.x0 - self.columns[column][0] <= 0.8 * self.body
 
     def _kind(self, row: Row) -> str:
         """"span" (crosses a gutter), "table" (cells across the page), "columns"."""
         if not self.gutters:
-            return "table" if len(row.segments) >= 2 else "span"
+            return "table" if len(row.segments) >= 2 or _cell_gaps(row.words) else "span"
         columns = [self._column_of(s) for s in row.segments]
         if None in columns:
-            return "table" if len(row.segments) >= 3 else "span"
+            return "table" if len(row.segments) >= 3 or _cell_gaps(row.words) else "span"
         used = set(columns)
         cells = max(columns.count(c) for c in used)
-        prose = any(s.x1 - s.x0 >= 0.5 * (self.columns[c][1] - self.columns[c][0])
-                    for s, c in zip(row.segments, columns))
-        if len(used) >= 2 and cells >= 2 and not prose:
+        # A line of a column starts at the column's edge (or an indent from it); a cell of a
+        # table across the page starts wherever the table's column does.
+        loose = any(s.x0 - self.columns[c][0] > 2.5 * self.body for s, c in zip(row.segments, columns))
+        if len(used) >= 2 and (cells >= 2 or loose):
             return "table"  # a table across the page whose cells happen to avoid the gutter
         return "columns"
 
@@ -265,7 +265,8 @@ class _Reader:
         """A lone "table" row is not a table (a loose line of text). Rows between two table
         rows, and rows right above or below a table, that are not as wide as prose (cells
         wrapped onto rows of their own) belong to the table."""
-        flags = _table_rows([k == "table" for k in kinds], [self._prose_row(r) for r in self.rows],
+        flags = _table_rows([k == "table" for k in kinds],
+                            [k != "table" and self._prose_row(r) for k, r in zip(kinds, self.rows)],
                             [r.top for r in self.rows], [r.bottom for r in self.rows], self.body)
         out = []
         for i, kind in enumerate(kinds):
@@ -314,10 +315,12 @@ class _Reader:
         return out
 
     def _bounds(self, segments: list[Segment]) -> tuple[float, float]:
-        """Left edge and the right edge most lines reach (the 90th percentile: a stray long
-        line does not make every other line look short)."""
+        """The left edge most lines start at (an indent or a heading set out is not it), and
+        the right edge most lines reach (the 90th percentile: a stray long line does not
+        make every other line look short)."""
+        starts = Counter(round(s.x0) for s in segments)
         ends = sorted(s.x1 for s in segments)
-        return min(s.x0 for s in segments), ends[min(len(ends) - 1, int(0.9 * len(ends)))]
+        return float(starts.most_common(1)[0][0]), ends[min(len(ends) - 1, int(0.9 * len(ends)))]
 
     def _line(self, segments: list[Segment], left: float, right: float, table: bool = False) -> Line:
         words = [w for s in segments for w in s.words]
@@ -326,10 +329,60 @@ class _Reader:
             key = (round(w.size * 2) / 2, w.font)
             letters[key] = letters.get(key, 0) + len(w.text)
         size, font = max(letters.items(), key=lambda item: item[1])[0]
-        cells = tuple(s.text for s in segments) if table else (" ".join(s.text for s in segments),)
+        spans: tuple[tuple[float, float], ...] = ()
+        if table:  # cells sit closer than columns of text: a gap of half a space's width parts them
+            parts = [[words[0]]]
+            for before, word in zip(words, words[1:]):
+                if word.x0 - before.x1 >= 0.45 * min(before.size, word.size):
+                    parts.append([word])
+                else:
+                    parts[-1].append(word)
+            cells = tuple(" ".join(w.text for w in part) for part in parts)
+            spans = tuple((part[0].x0, part[-1].x1) for part in parts)
+        else:
+            cells = (" ".join(s.text for s in segments),)
         return Line(self.page.number, cells, min(w.x0 for w in words), max(w.x1 for w in words),
                     min(w.top for w in words), max(w.bottom for w in words), size, all(w.bold for w in words),
-                    font, self.region, left, right, table=table, ocr=self.page.ocr)
+                    font, self.region, left, right, table=table, ocr=self.page.ocr, spans=spans)
+
+
+def _cell_gaps(words: list[Word]) -> bool:
+    """Whether the gaps of a row are of two kinds, spaces inside cells and wider ones between
+    them, as in a table with narrow gutters. A line of text spaces its words evenly, also
+    when justified."""
+    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
+    if len(gaps) < 3:
+        return False
+    usual = statistics.median(gaps)
+    size = statistics.median(w.size for w in words)
+    return sum(1 for g in gaps if g >= max(0.45 * size, 1.6 * usual)) >= 2
+
+
+def _grid_tables(lines: list[Line]) -> list[Line]:
+    """Table rows put on one grid of columns: the row with the most cells gives the columns,
+    split halfway between its cells; each cell goes to the column under its middle. Rows of a
+    wrapped cell then keep their column (empty cells stay empty), as structure expects."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].table:
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].table and lines[j].region == lines[i].region:
+            j += 1
+        block = lines[i:j]
+        fullest = max(block, key=lambda line: len(line.spans))
+        bounds = [(a[1] + b[0]) / 2 for a, b in zip(fullest.spans, fullest.spans[1:])]
+        for line in block:
+            cells = [""] * (len(bounds) + 1)
+            for text, (x0, x1) in zip(line.cells, line.spans):
+                column = sum(1 for b in bounds if (x0 + x1) / 2 > b)
+                cells[column] = f"{cells[column]} {text}".strip()
+            out.append(replace(line, cells=tuple(cells)))
+        i = j
+    return out
 
 
 def _table_rows(cells: list[bool], prose: list[bool], tops: list[float], bottoms: list[float],

@@ -89,8 +89,13 @@ def check_pages(sentences: list[Sentence], page_texts: list[str], page_labels: l
     pages = [letters(text) for text in page_texts]
     wrong = []
     for sentence in sentences:
-        words = sentence.quote.split("\t")[0].split()[:6] if "\t" in sentence.quote else sentence.quote.split()[:6]
-        key = letters(" ".join(words))
+        # The first words, as few as make 12 letters: a sentence may run on to the next page.
+        first = sentence.quote.split("\t")[0].split("\n")[-1] if "\t" in sentence.quote else sentence.quote
+        key = ""
+        for word in first.split():
+            key += letters(word)
+            if len(key) >= 12:
+                break
         if not key:
             continue
         printed = [i + 1 for i, page in enumerate(pages) if key in page]

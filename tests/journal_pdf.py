@@ -74,7 +74,7 @@ class JournalLayout:
 
 TWO_COLUMN = JournalLayout(
     name="two-column", columns=2, gutter=18, footnotes=True, figure=True, first_label=211,
-    header_even=("H. C. Pham, K. Ohno and M. D. Tran", "East Asian industrial policy"),
+    header_even=("H. C. Pham, K. Ohno and M. D. Tran", "Industrial policy in East Asia"),
 )
 THREE_COLUMN = JournalLayout(
     name="three-column", columns=3, page_size=LETTER, margins=(42, 42, 54, 50), gutter=10,
