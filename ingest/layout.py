@@ -215,7 +215,7 @@ class _Reader:
         self.columns = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
 
     def lines(self) -> list[Line]:
-        kinds = [self._kind(row) for row in self.rows]
+        kinds = self._across([self._kind(row) for row in self.rows])
         kinds = self._fill_tables(kinds)
         # Above the first line of a second column, nothing is set in columns yet: a centred
         # line of the front matter fits inside one column, but is full width.
@@ -258,8 +258,30 @@ class _Reader:
         # table across the page starts wherever the table's column does.
         loose = any(s.x0 - self.columns[c][0] > 2.5 * self.body for s, c in zip(row.segments, columns))
         if len(used) >= 2 and (cells >= 2 or loose):
-            return "table"  # a table across the page whose cells happen to avoid the gutter
+            return "maybe"  # a table across the page whose cells avoid the gutter, or two tables
         return "columns"
+
+    def _across(self, kinds: list[str]) -> list[str]:
+        """A run of rows with cells in several columns is one table across the page when a
+        row next to it crosses a gutter (its caption, a cell); two tables side by side, one
+        in each column, leave the gutter clean all along."""
+        out = list(kinds)
+        i = 0
+        while i < len(out):
+            if out[i] != "maybe":
+                i += 1
+                continue
+            j = i
+            while j < len(out) and out[j] in ("maybe", "table"):
+                j += 1
+            neighbours = [k for k in (i - 2, i - 1, j, j + 1) if 0 <= k < len(out)]
+            across = any(out[k] == "table" for k in range(i, j)) or any(
+                any(self._column_of(s) is None for s in self.rows[k].segments) for k in neighbours)
+            for k in range(i, j):
+                if out[k] == "maybe":
+                    out[k] = "table" if across else "columns"
+            i = j
+        return out
 
     def _fill_tables(self, kinds: list[str]) -> list[str]:
         """A lone "table" row is not a table (a loose line of text). Rows between two table
