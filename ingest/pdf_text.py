@@ -271,7 +271,4 @@ def _rejoin(previous: str, following: str, vocabulary: Counter) -> bool:
     if first.isupper() and len(first) > 1 or rest[0].isupper():
         return False  # "FDI-" + "local", "Asia-" + "Pacific"
     joined, hyphened = (first + rest).lower(), f"{first}-{rest}".lower()
-    if vocabulary[joined] == vocabulary[hyphened] == 0 and min(len(first), len(rest)) >= 2 \
-            and vocabulary[first.lower()] and vocabulary[rest.lower()]:
-        return False  # never seen either way, made of two words the text uses: "catch-up", "donor-driven"
     return vocabulary[joined] >= vocabulary[hyphened]

@@ -82,7 +82,7 @@ def test_every_sentence_has_the_page_and_label_it_is_printed_on(journal):
     sentences = [s for c in chunks if c.kind is not ChunkKind.TABLE_ROW or c.text.startswith(("Table 1.", "Table 2."))
                  for s in chunk_sentences(doc, c)]
     check = check_pages(sentences, texts, labels)
-    assert check.checked > 250
+    assert check.checked > 200
     assert not check.wrong, check.wrong[:5]
     assert [p.label for p in doc.pages] == labels
     assert all(c.page_label == labels[c.page - 1] for c in chunks)
