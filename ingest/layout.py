@@ -377,7 +377,7 @@ def _cell_gaps(words: list[Word]) -> bool:
         return False
     usual = statistics.median(gaps)
     size = statistics.median(w.size for w in words)
-    return sum(1 for g in gaps if g >= max(0.45 * size, 1.6 * usual)) >= 2
+    return sum(1 for g in gaps if g >= max(0.6 * size, 2 * usual)) >= 2
 
 
 def _grid_tables(lines: list[Line]) -> list[Line]:

@@ -51,6 +51,9 @@ def _words(image, scale: float, language: str) -> list[Word]:
     for i, level in enumerate(data["level"]):
         if level == 4:
             lines[(data["block_num"][i], data["par_num"][i], data["line_num"][i])] = (data["top"][i], data["height"][i])
+    # A line's box is as tall as its letters reach: "economies in" has no ascender or
+    # descender. The page's usual line height stands in for lines lower than it.
+    usual = sorted(height for _, height in lines.values())[len(lines) // 2] if lines else 0
     words = []
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()
@@ -61,5 +64,6 @@ def _words(image, scale: float, language: str) -> list[Word]:
         x0 = data["left"][i] * scale
         # All words of a line share its box, so that they share a baseline in the layout.
         words.append(Word(text, x0, x0 + data["width"][i] * scale, top * scale, (top + height) * scale,
-                          (top + 0.8 * height) * scale, height * scale * _EM_PER_LINE_HEIGHT, False, "ocr"))
+                          (top + 0.8 * height) * scale, max(height, usual) * scale * _EM_PER_LINE_HEIGHT, False,
+                          "ocr"))
     return words

@@ -167,7 +167,7 @@ class _Writer:
         if block.kind in ("heading", "title", "caption"):
             # the rest of a heading or caption too long for one line: same style, next line
             return (role in (block.kind, "prose") and line.region == before.region and not _numbered(line.text)
-                    and abs(line.size - before.size) < 0.3 and line.bold == before.bold
+                    and abs(line.size - before.size) <= 0.1 * before.size and line.bold == before.bold
                     and 0 < line.top - before.top <= 1.6 * max(line.size, before.size))
         if role != "prose":
             return False
