@@ -125,3 +125,29 @@ def test_a_table_that_cannot_be_rebuilt_stays_out_of_the_prose(journal):
     prose = " ".join(letters(c.text) for c in chunks if c.kind is ChunkKind.PARAGRAPHS)
     for cell in cells:
         assert letters(cell)[:20] not in prose
+
+
+# --- retrieval and answers, with the real model and FAISS -------------------------------------
+
+@pytest.fixture(scope="module")
+def markdown_scores(paper_index, embedder, dev_questions) -> tuple[float, float]:
+    from ingest.layout_report import retrieval_and_answers
+
+    return retrieval_and_answers(paper_index.settings, dev_questions, embedder)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dev_recall_at_5_on_the_journal_pdf_is_that_of_the_markdown(name, tmp_path_factory, make_settings, embedder,
+                                                                     dev_questions, paper_markdown, markdown_scores):
+    from index.builder import build_index
+    from ingest.layout_report import retrieval_and_answers
+
+    settings = make_settings(tmp_path_factory.mktemp(name))
+    (settings.corpus_dir / "paper.pdf").write_bytes(journal_pdf(paper_markdown, LAYOUTS[name]))
+    build_index(settings, embedder=embedder)
+
+    recall, answers = retrieval_and_answers(settings, dev_questions, embedder)
+
+    assert recall >= 0.95 and recall >= markdown_scores[0] - 0.05, (name, recall, markdown_scores)
+    if name == "two-column":
+        assert answers >= markdown_scores[1] - 0.05, (answers, markdown_scores)
