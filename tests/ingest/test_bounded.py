@@ -4,7 +4,6 @@ by the time limit: the worker is killed, the build and the app's upload check go
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from chat_app.uploads import UploadRefused, check_upload
 from ingest import bounded, load_document
 from ingest.errors import UnreadableFileError
 from ingest.settings import Settings
+from tests.ingest.conftest import group_gone
 from tests.pdf_fixtures import crafted_pdf, simple_pdf
 
 PARAGRAPHS = ["Industrial policy in Vietnam has many weaknesses that selective policy could address. " * 6] * 3
@@ -22,28 +22,6 @@ PARAGRAPHS = ["Industrial policy in Vietnam has many weaknesses that selective p
 @pytest.fixture(scope="module")
 def crafted() -> bytes:
     return crafted_pdf()
-
-
-@pytest.fixture
-def worker_pids(monkeypatch) -> list[int]:
-    """The process ids of the workers started during a test."""
-    pids: list[int] = []
-    start = bounded._WORKER._start
-
-    def recording_start():
-        start()
-        pids.append(bounded._WORKER.process.pid)
-
-    monkeypatch.setattr(bounded._WORKER, "_start", recording_start)
-    return pids
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_the_crafted_pdf_is_small_and_has_2000_pages(crafted):
@@ -63,14 +41,13 @@ def test_the_crafted_pdf_is_refused_by_the_page_limit_at_once(crafted):
 
 
 def test_over_the_time_limit_the_worker_is_killed_and_the_next_file_is_read(crafted, worker_pids):
-    bounded._WORKER.stop()
     settings = Settings.load(environ={}).with_(pdf_max_pages=5000, pdf_time_limit=2)
     started = time.monotonic()
     with pytest.raises(UnreadableFileError, match=r"^crafted\.pdf: extraction stopped after the 2 s time limit "
                                                   r"\(POLICY_QA_PDF_TIME_LIMIT\)$"):
         load_document(Path("crafted.pdf"), data=crafted, settings=settings)
     assert 2 <= time.monotonic() - started < 8
-    assert bounded._WORKER.process is None and gone(worker_pids[0])
+    assert bounded._WORKER.process is None and group_gone(worker_pids[0])
 
     doc = load_document(Path("good.pdf"), data=simple_pdf(PARAGRAPHS), settings=settings)
 
@@ -79,7 +56,6 @@ def test_over_the_time_limit_the_worker_is_killed_and_the_next_file_is_read(craf
 
 
 def test_one_worker_reads_the_files_of_a_build_one_after_the_other(worker_pids):
-    bounded._WORKER.stop()
     for i in range(3):
         load_document(Path(f"paper{i}.pdf"), data=simple_pdf(PARAGRAPHS), settings=Settings.load(environ={}))
     assert len(worker_pids) == 1

@@ -18,6 +18,7 @@ from ingest.layout_quality import normalise, sentence_share
 from ingest.records import ChunkKind
 from ingest.sentences import sentence_spans
 from ingest.settings import Settings
+from tests.ingest.conftest import group_gone
 from tests.journal_pdf import TWO_COLUMN, journal_pdf, scanned_journal_pdf
 from tests.pdf_fixtures import scanned_text_pdf
 
@@ -99,16 +100,7 @@ def test_a_scan_over_the_ocr_page_limit_is_refused_before_any_ocr(two_column):
     assert time.monotonic() - started < 5
 
 
-def test_ocr_over_its_time_limit_is_stopped_with_tesseract(two_column, monkeypatch):
-    pids: list[int] = []
-    start = bounded._WORKER._start
-
-    def recording_start():
-        start()
-        pids.append(bounded._WORKER.process.pid)
-
-    monkeypatch.setattr(bounded._WORKER, "_start", recording_start)
-    bounded._WORKER.stop()
+def test_ocr_over_its_time_limit_is_stopped_with_tesseract(two_column, worker_pids):
     scan = scanned_journal_pdf(two_column, dpi=150, pages=1)
     settings = Settings.load(environ={}).with_(ocr_time_limit=1, **OCR_SETTINGS)
     started = time.monotonic()
@@ -116,15 +108,4 @@ def test_ocr_over_its_time_limit_is_stopped_with_tesseract(two_column, monkeypat
                                                   r"\(POLICY_QA_OCR_TIME_LIMIT\)$"):
         load_document(Path("scan.pdf"), data=scan, settings=settings)
     assert time.monotonic() - started < 8
-    deadline = time.monotonic() + 5  # killed at once; init reaps the orphaned Tesseract soon after
-    while time.monotonic() < deadline and _group_alive(pids[0]):
-        time.sleep(0.1)
-    assert not _group_alive(pids[0])  # the worker's whole group, Tesseract with it, is gone
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    assert group_gone(worker_pids[0])  # the worker's whole group, Tesseract with it, is gone
