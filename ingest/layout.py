@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from ingest.pdf_tables import cell_gaps, grid_tables, table_rows
 from ingest.pdf_words import PageWords, Word
 
 _MARK_CHARS = set("0123456789*†‡§¶,abcdefghij")
@@ -130,7 +131,7 @@ def read_page(page: PageWords, rows: list[Row], body_size: float, region_base: i
     if gutters:
         for row in rows:
             row.segments = [part for s in row.segments for part in _split_at_gutters(s, gutters, body_size)]
-    return _grid_tables(_Reader(page, rows, gutters, body_size, region_base).lines())
+    return grid_tables(_Reader(page, rows, gutters, body_size, region_base).lines())
 
 
 def _segments(words: list[Word], body_size: float) -> list[Segment]:
@@ -248,10 +249,10 @@ class _Reader:
     def _kind(self, row: Row) -> str:
         """"span" (crosses a gutter), "table" (cells across the page), "columns"."""
         if not self.gutters:
-            return "table" if len(row.segments) >= 2 or _cell_gaps(row.words) else "span"
+            return "table" if len(row.segments) >= 2 or cell_gaps(row.words) else "span"
         columns = [self._column_of(s) for s in row.segments]
         if None in columns:
-            return "table" if len(row.segments) >= 3 or _cell_gaps(row.words) else "span"
+            return "table" if len(row.segments) >= 3 or cell_gaps(row.words) else "span"
         used = set(columns)
         cells = max(columns.count(c) for c in used)
         # A line of a column starts at the column's edge (or an indent from it); a cell of a
@@ -287,7 +288,7 @@ class _Reader:
         """A lone "table" row is not a table (a loose line of text). Rows between two table
         rows, and rows right above or below a table, that are not as wide as prose (cells
         wrapped onto rows of their own) belong to the table."""
-        flags = _table_rows([k == "table" for k in kinds],
+        flags = table_rows([k == "table" for k in kinds],
                             [k != "table" and self._prose_row(r) for k, r in zip(kinds, self.rows)],
                             [r.top for r in self.rows], [r.bottom for r in self.rows], self.body)
         out = []
@@ -326,7 +327,7 @@ class _Reader:
             width = self.columns[index][1] - self.columns[index][0]
             rows = [(row, [s for s in row.segments if self._column_of(s) == index]) for row, _ in band]
             rows = [(row, segments) for row, segments in rows if segments]
-            tables = _table_rows([len(segments) >= 2 for _, segments in rows],
+            tables = table_rows([len(segments) >= 2 for _, segments in rows],
                                  [any(s.x1 - s.x0 >= 0.6 * width for s in segments) for _, segments in rows],
                                  [min(w.top for s in segs for w in s.words) for _, segs in rows],
                                  [max(w.bottom for s in segs for w in s.words) for _, segs in rows], self.body)
@@ -366,77 +367,3 @@ class _Reader:
         return Line(self.page.number, cells, min(w.x0 for w in words), max(w.x1 for w in words),
                     min(w.top for w in words), max(w.bottom for w in words), size, all(w.bold for w in words),
                     font, self.region, left, right, table=table, ocr=self.page.ocr, spans=spans)
-
-
-def _cell_gaps(words: list[Word]) -> bool:
-    """Whether the gaps of a row are of two kinds, spaces inside cells and wider ones between
-    them, as in a table with narrow gutters. A line of text spaces its words evenly, also
-    when justified."""
-    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
-    if len(gaps) < 3:
-        return False
-    usual = statistics.median(gaps)
-    size = statistics.median(w.size for w in words)
-    return sum(1 for g in gaps if g >= max(0.6 * size, 2 * usual)) >= 2
-
-
-def _grid_tables(lines: list[Line]) -> list[Line]:
-    """Table rows put on one grid of columns: the row with the most cells gives the columns,
-    split halfway between its cells; each cell goes to the column under its middle. Rows of a
-    wrapped cell then keep their column (empty cells stay empty), as structure expects."""
-    out: list[Line] = []
-    i = 0
-    while i < len(lines):
-        if not lines[i].table:
-            out.append(lines[i])
-            i += 1
-            continue
-        j = i
-        while j < len(lines) and lines[j].table and lines[j].region == lines[i].region:
-            j += 1
-        block = lines[i:j]
-        fullest = max(block, key=lambda line: len(line.spans))
-        bounds = [(a[1] + b[0]) / 2 for a, b in zip(fullest.spans, fullest.spans[1:])]
-        for line in block:
-            cells = [""] * (len(bounds) + 1)
-            for text, (x0, x1) in zip(line.cells, line.spans):
-                column = sum(1 for b in bounds if (x0 + x1) / 2 > b)
-                cells[column] = f"{cells[column]} {text}".strip()
-            out.append(replace(line, cells=tuple(cells)))
-        i = j
-    return out
-
-
-def _table_rows(cells: list[bool], prose: list[bool], tops: list[float], bottoms: list[float],
-                body_size: float) -> list[bool]:
-    """Which rows are table rows. `cells[i]`: row i has two or more cells; `prose[i]`: it
-    holds a segment as wide as prose. Two or more rows with cells (with no prose row and no
-    wide gap between them) make a table; the rows between them and the rows right above or
-    below it that are not prose belong to it."""
-    n = len(cells)
-    table = [False] * n
-    close = [i + 1 < n and tops[i + 1] - bottoms[i] <= 1.5 * body_size for i in range(n)]
-    i = 0
-    while i < n:
-        if not cells[i]:
-            i += 1
-            continue
-        j = i  # grow a run of rows joined by non-prose rows, up to the last row with cells
-        last = i
-        while j + 1 < n and close[j] and not prose[j + 1]:
-            j += 1
-            if cells[j]:
-                last = j
-        if sum(cells[i:last + 1]) >= 2:
-            start = i
-            while start > 0 and close[start - 1] and not prose[start - 1] and not cells[start - 1]:
-                start -= 1  # a header row wrapped above the first row with cells
-            end = last
-            while end + 1 < n and close[end] and not prose[end + 1]:
-                end += 1
-            for k in range(start, end + 1):
-                table[k] = True
-            i = end + 1
-        else:
-            i = last + 1
-    return table
