@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest layout-report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--ocr-pages", type=int, default=None, help="scan only the first N pages (default: all)")
     parser.add_argument("--skip-crafted", action="store_true", help="do not wait for the crafted PDF's time limit")
+    parser.add_argument("--build-runs", type=int, default=3, help="alternating builds for the build-time medians")
     args = parser.parse_args(argv)
     try:
         from tests.journal_pdf import LAYOUTS, TWO_COLUMN, journal_pdf, scanned_journal_pdf
@@ -79,20 +80,40 @@ def main(argv: list[str] | None = None) -> int:
     pdfs["scanned two-column"] = scanned_journal_pdf(two_column, dpi=200, pages=args.ocr_pages)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        reference = None
         for name, data in pdfs.items():
             print(f"building {name} ...", file=sys.stderr, flush=True)
-            figures = _measure(name, data, markdown, Path(folder) / name.replace(" ", "-"), settings, questions,
-                               embedder, reference)
-            reference = reference or figures
-            rows.append(figures)
-    _print(rows)
+            rows.append(_measure(name, data, Path(folder) / name.replace(" ", "-"), settings, questions, embedder))
+        _print(rows)
+        _build_times({"single-column": pdfs["single-column"], "two-column": two_column}, Path(folder), settings,
+                     embedder, args.build_runs)
     _crafted(crafted_pdf(), settings, args.skip_crafted)
     return 0
 
 
-def _measure(name: str, data: bytes | None, markdown: str, root: Path, settings: Settings, questions, embedder,
-             reference) -> Figures:
+def _build_times(pdfs: dict[str, bytes], folder: Path, settings: Settings, embedder, runs: int) -> None:
+    """Build seconds of the same paper set in one column and in two, built in turn into new
+    folders `runs` times each (the machine's load moves; medians of alternating runs do not)."""
+    import statistics
+
+    from index.builder import build_index
+
+    seconds: dict[str, list[float]] = {name: [] for name in pdfs}
+    for run in range(runs):
+        for name, data in pdfs.items():
+            root = folder / f"build-{name}-{run}"
+            (root / "corpus").mkdir(parents=True)
+            (root / "corpus" / "paper.pdf").write_bytes(data)
+            started = time.perf_counter()
+            report = build_index(settings.with_(corpus_dir=root / "corpus", index_dir=root / "index"),
+                                 embedder=embedder)
+            seconds[name].append(time.perf_counter() - started)
+            seconds.setdefault(f"{name} texts", []).append(report.embedded)
+    print("build seconds, median of {} alternating builds each: ".format(runs) + ", ".join(
+        f"{name} {statistics.median(seconds[name]):.2f} s ({int(seconds[name + ' texts'][0])} texts embedded)"
+        for name in pdfs))
+
+
+def _measure(name: str, data: bytes | None, root: Path, settings: Settings, questions, embedder) -> Figures:
     from index.builder import build_index
     from ingest import chunk_document, load_document
     from ingest.layout_quality import (check_pages, paper_sentences, section_paths, sentence_share,

@@ -42,13 +42,37 @@ def grid_tables(lines: list[Line]) -> list[Line]:
         block = lines[i:j]
         fullest = max(block, key=lambda line: len(line.spans))
         bounds = [(a[1] + b[0]) / 2 for a, b in zip(fullest.spans, fullest.spans[1:])]
+        gridded = []
         for line in block:
             cells = [""] * (len(bounds) + 1)
             for text, (x0, x1) in zip(line.cells, line.spans):
                 column = sum(1 for b in bounds if (x0 + x1) / 2 > b)
                 cells[column] = f"{cells[column]} {text}".strip()
-            out.append(replace(line, cells=tuple(cells)))
+            gridded.append(replace(line, cells=tuple(cells)))
+        out += _merge_wrapped(gridded)
         i = j
+    return out
+
+
+def _merge_wrapped(lines: list[Line]) -> list[Line]:
+    """Lines of one table row set solid (cells wrapped onto several lines) become one line,
+    when the table spaces its rows wider than the lines inside a cell: whether its cells are
+    aligned at the top, the middle or the bottom, a wrapped cell then stays in its own row."""
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+    size = statistics.median(line.size for line in lines)
+    solid = [g < 0.35 * size for g in gaps]
+    if not any(solid) or not any(g >= max(0.3 * size, 3 * min(gaps)) for g in gaps):
+        return lines  # no wrapped cells, or rows set as tight as lines: one line, one row
+    groups = [[lines[0]]]
+    for line, joined in zip(lines[1:], solid):
+        if joined:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    out = []
+    for group in groups:
+        cells = [" ".join(c for c in column if c) for column in zip(*(line.cells for line in group))]
+        out.append(replace(group[0], cells=tuple(cells), bottom=group[-1].bottom))
     return out
 
 
