@@ -151,3 +151,29 @@ def test_dev_recall_at_5_on_the_journal_pdf_is_that_of_the_markdown(name, tmp_pa
     assert recall >= 0.95 and recall >= markdown_scores[0] - 0.05, (name, recall, markdown_scores)
     if name == "two-column":
         assert answers >= markdown_scores[1] - 0.05, (answers, markdown_scores)
+
+
+@pytest.mark.parametrize("font, heading", [("Times-Roman", False), ("Times-Bold", True)])
+def test_a_numbered_line_is_a_heading_by_its_type_not_by_its_number(font, heading):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from ingest.records import BlockKind
+
+    lines = ["The policy assessment covers Singapore, Taiwan, Malaysia, Thailand, Indonesia and",
+             "Vietnam, and for each of them it lists the support given to local suppliers in these",
+             "sectors:", "2. Vietnam economic performance",
+             "The Vietnamese economy grew rapidly at an average rate of 7.6% from 1991-2010 and 6%",
+             "during the period of 2010-2018 (General Statistical Office, 2018) as it opened up."]
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    for i, line in enumerate(lines):
+        page.setFont(font if i == 3 else "Times-Roman", 10.5)
+        page.drawString(60, 800 - 13 * i - (6 if i >= 3 else 0) - (6 if i >= 4 else 0), line)
+    page.showPage()
+    page.save()
+
+    doc = load_document(Path("numbered.pdf"), data=buffer.getvalue())
+
+    titles = [b.title for b in doc.blocks if b.kind is BlockKind.HEADING]
+    assert titles == (["2. Vietnam economic performance"] if heading else [])
