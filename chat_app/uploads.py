@@ -98,7 +98,9 @@ def check_upload(name: str, data: bytes, settings: Settings) -> str:
                             f"{settings.max_upload_mb} MB")
     try:
         # The bytes are read as if they were the corpus file: the same checks as a build.
-        load_document(Path(settings.corpus_dir) / base, base, data=data)
+        # PDFs are read in a worker killed at settings.pdf_time_limit: a crafted file cannot keep
+        # a core busy after the browser has left.
+        load_document(Path(settings.corpus_dir) / base, base, data=data, settings=settings)
     except UnreadableFileError as error:
         raise UploadRefused(name, error.reason) from None
     return base

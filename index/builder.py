@@ -238,7 +238,7 @@ def _read_source(source: SourceFile, settings: Settings, previous: IndexData | N
             ids = {c.id for c in chunks}
             return (previous.documents[source.name], chunks,
                     [s for s in previous.sentences if s.chunk_id in ids], 0)
-    doc = load_document(source.path, source.name)
+    doc = load_document(source.path, source.name, settings=settings)
     chunks = chunk_document(doc, settings.chunk_chars)
     sentences = [s for c in chunks for s in chunk_sentences(doc, c)]
     return StoredDocument(doc.name, doc.text, doc.pages, doc.meta), chunks, sentences, 1

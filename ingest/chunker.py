@@ -87,6 +87,10 @@ class _Chunker:
     def _add_table(self, block: Block) -> None:
         table = block.table
         if table is None:
+            # Rows a PDF reader found by their cells but whose columns could not be told apart:
+            # one table chunk, kept out of the prose chunks rather than shredded into them.
+            raw = self.doc.text[block.start:block.end].replace("\t", " | ")
+            self._emit(ChunkKind.TABLE, raw, block.start, block.end, table_title=block.title)
             return
         for row, (start, end) in zip(table.rows, table.row_spans):
             cells = tuple((column, value) for column, value in zip(table.columns, row))
@@ -104,11 +108,12 @@ class _Chunker:
         self._seen[base] = occurrence + 1
         chunk_id = base if occurrence == 0 else content_id(base, str(occurrence))
         first, last = self.doc.page_at(start), self.doc.page_at(max(start, end - 1))
+        ocr = any(p.ocr for p in self.doc.pages if first and last and first.number <= p.number <= last.number)
         self.chunks.append(Chunk(
             id=chunk_id, doc=self.doc.name, section=section, section_path=section_path, kind=kind,
             text=text, start=start, end=end,
             page=first.number if first else None, page_end=last.number if last else None,
-            page_label=first.label if first else None, source=self.source, **table_fields,
+            page_label=first.label if first else None, source=self.source, ocr=ocr, **table_fields,
         ))
 
 

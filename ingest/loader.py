@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.decode import decode_text
 from ingest.errors import UnreadableFileError
 from ingest.records import BlockKind, Document, DocumentMeta
+from ingest.settings import Settings
 from ingest.structure import parse_blocks
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -17,9 +18,11 @@ SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
 META_SUFFIX = ".meta.json"  # "paper.md.meta.json": citation facts for "paper.md"
 
 
-def load_document(path: Path, name: str | None = None, data: bytes | None = None) -> Document:
+def load_document(path: Path, name: str | None = None, data: bytes | None = None,
+                  settings: Settings | None = None) -> Document:
     """Read `path` (or `data`, when given, as if it were that file). `name` is how the
-    document is known and cited; it defaults to the file name."""
+    document is known and cited; it defaults to the file name. A PDF is read in a worker
+    process under the time and page limits of `settings` (default: Settings.load())."""
     name = name or path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -30,10 +33,11 @@ def load_document(path: Path, name: str | None = None, data: bytes | None = None
         except OSError as error:
             raise UnreadableFileError(name, f"cannot be read ({error.strerror})") from None
     if suffix in PDF_SUFFIXES:
-        from ingest.pdf import read_pdf  # pypdf is only needed for PDFs
+        from ingest.bounded import read_pdf_bounded  # pypdf and PDFium are only needed for PDFs
 
-        text, pages, meta = read_pdf(name, data)
-        blocks = parse_blocks(text, markdown=False)
+        pdf = read_pdf_bounded(name, data, settings or Settings.load())
+        text, pages, meta = pdf.text.text, pdf.text.pages, pdf.meta
+        blocks = parse_blocks(text, markdown=False, headings=pdf.text.headings)
     else:
         if data.lstrip()[:5] == b"%PDF-":
             raise UnreadableFileError(name, f"not text (a PDF named {suffix})")

@@ -42,6 +42,7 @@ class Page:
     label: str  # printed label where the PDF defines one, else str(number)
     start: int
     end: int
+    ocr: bool = False  # the page's text was read from its picture (no text layer)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Chunk:
     # that an answer can name the entity, the column, the value and its unit.
     table_title: str = ""
     cells: tuple[tuple[str, str], ...] = ()
+    ocr: bool = False  # read by OCR from a scanned page: its words may hold OCR slips
 
     def citation(self, page_label: str | None = None) -> str:
         """A citation to paste into a memo:

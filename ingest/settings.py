@@ -55,6 +55,23 @@ class Settings:
     is about the 256 word pieces the default model reads; measured on the dev set, 1000 beats
     500/700 (passages cut mid-paragraph) and 1500/2000 (the model stops reading)."""
 
+    # --- reading PDFs (each file is read in a worker process, killed at the time limit)
+    pdf_time_limit: float = 60.0
+    """Seconds one PDF may take to read (without OCR). A file over it is refused with one
+    line naming this setting and the build goes on. The paper's 8 pages take about 0.5 s;
+    a crafted PDF whose pages share one inflating stream would take many minutes."""
+    pdf_max_pages: int = 1000
+    """Most pages a PDF may have; a file with more is refused before anything is read."""
+    ocr_max_pages: int = 20
+    """Most pages without a text layer that one file may have read by OCR (Tesseract takes
+    seconds a page: see ocr_dpi); a scan with more is refused, naming this setting."""
+    ocr_time_limit: float = 600.0
+    """Seconds the OCR of one file may take, on top of pdf_time_limit."""
+    ocr_dpi: int = 300
+    """Resolution scanned pages are rendered at for OCR."""
+    ocr_language: str = "eng"
+    """Tesseract language(s), e.g. `eng+vie` (each needs its tesseract-ocr-<lang> package)."""
+
     # --- retrieval
     top_k: int = 5
     dense_weight: float = 1.0
@@ -127,12 +144,17 @@ class Settings:
         if self.query_backend not in ("auto", "onnx", "torch"):
             raise SettingsError(f"query_backend: {self.query_backend!r} is not one of auto, onnx, torch")
         for name in ("top_k", "batch_size", "rrf_k", "hnsw_threshold", "hnsw_m", "hnsw_ef_construction",
-                     "hnsw_ef_search"):
+                     "hnsw_ef_search", "pdf_max_pages", "ocr_max_pages"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name}: must be at least 1, got {getattr(self, name)}")
         weights = (self.dense_weight, self.keyword_weight, self.sentence_weight)
         if min(weights) < 0 or sum(weights) == 0:
             raise SettingsError("dense_weight, keyword_weight, sentence_weight: must be >= 0 and not all 0")
+        for name in ("pdf_time_limit", "ocr_time_limit"):
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"{name}: must be more than 0 seconds, got {getattr(self, name)}")
+        if not 50 <= self.ocr_dpi <= 1200:
+            raise SettingsError(f"ocr_dpi: must be between 50 and 1200, got {self.ocr_dpi}")
         if not 0 <= self.reference_weight <= 1:
             raise SettingsError(f"reference_weight: must be between 0 and 1, got {self.reference_weight}")
         if self.generator_timeout <= 0:

@@ -18,7 +18,7 @@ from ingest.tables import Line, caption_text, is_table_line, parse_table
 _ATX_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT_RE = re.compile(r"^(=+|-+)\s*$")
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{1,110})$")
-_KNOWN_HEADINGS = re.compile(
+KNOWN_HEADINGS = re.compile(
     r"^(abstract|introduction|conclusions?|references|bibliography|acknowledge?ments?|appendix\b.*"
     r"|summary|discussion|methods?|results)$",
     re.IGNORECASE,
@@ -33,6 +33,7 @@ class _Item:
     level: int = 0
     title: str = ""
     table: Table | None = None
+    fixed: bool = False  # a PDF's typography decided the heading and its level (0: the title)
 
     @property
     def start(self) -> int:
@@ -43,9 +44,12 @@ class _Item:
         return self.lines[-1].end
 
 
-def parse_blocks(text: str, markdown: bool) -> tuple[Block, ...]:
-    items = _scan(text, markdown)
-    items = _assemble_tables(items)
+def parse_blocks(text: str, markdown: bool, headings: dict[int, int] | None = None) -> tuple[Block, ...]:
+    """Blocks of `text`. `headings` (offset of a line -> 0 for the title, 1 for a section),
+    when given, says which lines are headings (a PDF's typography did); otherwise plain text
+    has its headings recognised by shape."""
+    items = _scan(text, markdown, headings)
+    items = _assemble_tables(items, keep_tables=headings is not None)
     return _to_blocks(items)
 
 
@@ -62,7 +66,7 @@ def looks_like_heading(line: str) -> bool:
         return False
     if NUMBERED_HEADING_RE.match(line) and line[-1] not in ".,;":
         return True
-    if _KNOWN_HEADINGS.match(line):
+    if KNOWN_HEADINGS.match(line):
         return True
     words = line.split()
     letters = sum(c.isalpha() for c in line)
@@ -77,7 +81,7 @@ def _lines(text: str) -> list[Line]:
     return out
 
 
-def _scan(text: str, markdown: bool) -> list[_Item]:
+def _scan(text: str, markdown: bool, headings: dict[int, int] | None = None) -> list[_Item]:
     """First pass: split lines into paragraphs, headings, captions and runs of table lines."""
     items: list[_Item] = []
     lines = _lines(text)
@@ -122,14 +126,20 @@ def _scan(text: str, markdown: bool) -> list[_Item]:
                 caption = caption_text(item.lines[0].text)
                 if caption:
                     item.kind, item.title = "caption", caption
+                elif headings is not None:
+                    if item.start in headings:
+                        item.kind, item.title, item.level = "heading", item.lines[0].text.strip(), headings[item.start]
+                        item.fixed = True
                 elif looks_like_heading(item.lines[0].text):
                     item.kind, item.title, item.level = "heading", item.lines[0].text.strip(), 1
     return items
 
 
-def _assemble_tables(items: list[_Item]) -> list[_Item]:
+def _assemble_tables(items: list[_Item], keep_tables: bool = False) -> list[_Item]:
     """Second pass: attach captions and source notes to tables; table runs that are not
-    tables (a caption broken into cells, a single line with a tab) fall back to text."""
+    tables (a caption broken into cells, a single line with a tab) fall back to text, except
+    that with `keep_tables` (a PDF, whose reader found the rows by their cells) a run of two
+    or more rows stays a table without columns, out of the prose."""
     out: list[_Item] = []
     pending_caption: _Item | None = None
     for item in items:
@@ -149,8 +159,16 @@ def _assemble_tables(items: list[_Item]) -> list[_Item]:
             body = item.lines[caption_at + 1:]
             table = parse_table(body, title) if len(body) >= 2 else None
             if table is None:
-                if title:  # a caption whose line happens to hold tabs
+                keep = keep_tables and len(body) >= 2
+                if title and not keep:  # a caption whose line happens to hold tabs
                     pending_caption = _Item("caption", item.lines, title=title)
+                    continue
+                if keep:
+                    item.title = title or (pending_caption.title if pending_caption is not None else "")
+                    if pending_caption is not None and not title:
+                        item.lines = pending_caption.lines + item.lines
+                        pending_caption = None
+                    out.append(item)
                     continue
                 item.kind = "para"
             else:
@@ -192,7 +210,9 @@ def _to_blocks(items: list[_Item]) -> tuple[Block, ...]:
         if item.kind == "heading":
             is_title = item is headings[0] and len(headings) > 1 and heading_depth(item.title) is None \
                 and item.level == min_level and index <= 3
-            if is_title:
+            if item.fixed:
+                depth = 0 if item.level == 0 else heading_depth(item.title) or item.level
+            elif is_title:
                 depth = 0  # the document's title: not a section
             elif numbered:
                 depth = heading_depth(item.title) or 1
@@ -200,7 +220,7 @@ def _to_blocks(items: list[_Item]) -> tuple[Block, ...]:
                 depth = item.level - min_level + 1
             blocks.append(Block(BlockKind.HEADING, item.start, item.end, level=depth, title=item.title))
         elif item.kind == "table":
-            blocks.append(Block(BlockKind.TABLE, item.start, item.end, table=item.table))
+            blocks.append(Block(BlockKind.TABLE, item.start, item.end, table=item.table, title=item.title))
         else:
             blocks.append(Block(BlockKind.PARAGRAPH, item.start, item.end))
     return tuple(blocks)

@@ -48,6 +48,20 @@ def letters(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def span_ends(span: str, count: int = 8) -> tuple[str, str]:
+    """The first and the last words of a chunk's text span, as they stand together on its
+    page. A table row rebuilt from cells wrapped over lines ("Singapor" / "e") is not one run
+    of words on the page: then only the first word of its first cell and the last word of
+    its last cell are."""
+    if "\t" in span:
+        rows = [row.split("\t") for row in span.split("\n")]
+        first = next(c for c in rows[0] if c.strip()).split()[:1]
+        last = next(c for c in reversed(rows[-1]) if c.strip()).split()[-1:]
+        return " ".join(first), " ".join(last)
+    words = span.split()
+    return " ".join(words[:count]), " ".join(words[-count:])
+
+
 class CountingEmbedder:
     """The real embedder, recording what it is asked to embed; with `forbid`, refusing to."""
 

@@ -110,19 +110,62 @@ def encrypted_pdf(paragraphs: list[str], password: str = "secret") -> bytes:
 
 
 def scanned_pdf() -> bytes:
-    """A page that holds only an image of text, as a scanner makes it: no text layer."""
-    from PIL import Image, ImageDraw
+    """A page that holds only a picture without words (a photograph), as a scanner makes
+    it: no text layer, and nothing for OCR to read either."""
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize((1200, 400))
+    return _picture_pdf(image)
+
+
+def scanned_text_pdf(text: str = "Scanned page: industrial policy in Vietnam") -> bytes:
+    """A page that holds only a picture of a line of text: no text layer, but OCR reads it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (1200, 400), 255)
+    ImageDraw.Draw(image).text((40, 40), text, fill=0, font=ImageFont.load_default(size=36))
+    return _picture_pdf(image)
+
+
+def _picture_pdf(image) -> bytes:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    image = Image.new("L", (1200, 400), 255)
-    ImageDraw.Draw(image).text((40, 40), "Scanned page: industrial policy in Vietnam", fill=0)
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.drawImage(ImageReader(image), 2 * cm, 15 * cm, width=17 * cm, height=6 * cm)
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def crafted_pdf(pages: int = 2000, inflated: int = 2_000_000) -> bytes:
+    """The issue's crafted PDF: `pages` pages sharing one Flate content stream that inflates
+    to `inflated` bytes of text operators (about 320 KB for 2,000 pages). Every page makes a
+    reader inflate and parse the whole stream again."""
+    import zlib
+
+    body = b"BT /F1 9 Tf 72 720 Td " + b"(a) Tj " * ((inflated - 30) // 7) + b"ET"
+    stream = zlib.compress(body, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (5 + i) for i in range(pages)) + b"] /Count %d >>" % pages,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 3 0 R >> >> >>"] * pages
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + obj + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
 
 
 def truncated_pdf(paragraphs: list[str]) -> bytes:

@@ -25,7 +25,7 @@ PARAGRAPHS = ["Industrial policy in Vietnam has many weaknesses that selective p
 BAD_FILES = {
     "locked.pdf": (lambda: encrypted_pdf(PARAGRAPHS), "encrypted PDF (a password is needed)"),
     "cut.pdf": (lambda: truncated_pdf(PARAGRAPHS), "corrupt PDF (truncated: no end-of-file marker)"),
-    "scan.pdf": (scanned_pdf, "no text layer (scanned?)"),
+    "scan.pdf": (scanned_pdf, "no text layer (scanned?), and OCR found no text on its 1 page"),
     "empty.txt": (lambda: b"", "empty file"),
     "binary.txt": (lambda: bytes(range(256)) * 16, "not text (binary data)"),
     "slides.pptx": (lambda: b"PK\x03\x04slides", "unsupported file type .pptx; use .pdf, .md or .txt"),

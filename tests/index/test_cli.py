@@ -220,7 +220,7 @@ def test_build_exit_codes_0_2_1_and_the_previous_index_survives(paper_index_copy
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == ["locked.pdf: encrypted PDF (a password is needed)",
                                         "notes.docx: unsupported file type .docx; use .pdf, .md or .txt",
-                                        "scan.pdf: no text layer (scanned?)"]
+                                        "scan.pdf: no text layer (scanned?), and OCR found no text on its 1 page"]
     assert "indexed 1 file" in done.stdout and "3 files rejected" in done.stdout
 
     # 1: nothing could be indexed; each file's reason, then the error; the index is untouched.
@@ -233,7 +233,7 @@ def test_build_exit_codes_0_2_1_and_the_previous_index_survives(paper_index_copy
         "empty.txt: empty file",
         "locked.pdf: encrypted PDF (a password is needed)",
         "notes.docx: unsupported file type .docx; use .pdf, .md or .txt",
-        "scan.pdf: no text layer (scanned?)",
+        "scan.pdf: no text layer (scanned?), and OCR found no text on its 1 page",
         f"error: {settings.corpus_dir}: no file could be indexed (4 rejected); the previous index is unchanged",
     ]
     assert folder_digest(settings.index_dir) == before

@@ -9,7 +9,7 @@ import pytest
 from index.evaluation import is_relevant, load_questions, score_retrieval
 from index.search import Hit, Searcher
 from ingest.records import Chunk, ChunkKind
-from tests.helpers import DEV, PAPER, PAPER_PDF_NAME, letters
+from tests.helpers import DEV, PAPER, PAPER_PDF_NAME, letters, span_ends
 
 
 def test_retrieval_quality_on_the_dev_set(paper_searcher, dev_questions):
@@ -119,7 +119,7 @@ def test_dev_hits_in_the_pdf_carry_the_page_they_are_printed_on(pdf_searcher, de
     for question in dev_questions:
         for hit in pdf_searcher.search(question.question, 5):
             chunk = hit.chunk
-            first_words = letters(" ".join(document.text[chunk.start:chunk.end].split()[:8]))
+            first_words = letters(span_ends(document.text[chunk.start:chunk.end])[0])
             holding = [number for number, page in enumerate(pages, 1) if first_words in page]
             assert chunk.page in holding, (question.id, chunk.text[:60], holding)
             assert chunk.page_label == labels[chunk.page - 1] == str(70 + chunk.page)
