@@ -22,10 +22,6 @@ from ingest.settings import Settings
 DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"), Path("eval/blind.jsonl"),
                 Path("eval/followups.jsonl"), Path("eval/dev.jsonl"), Path("eval/test.jsonl"),
                 Path("eval/blind_final.jsonl")]
-# What the reader is fitted on: the bank's train split and the project's earlier sets (written
-# before this reader existed). eval/test.jsonl, eval/dev.jsonl and the blind sets are never fitted on.
-DEFAULT_TRAIN = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"),
-                 Path("eval/blind.jsonl"), Path("eval/followups.jsonl")]
 DEFAULT_TEST = Path("eval/test.jsonl")
 
 
@@ -70,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                     "5-fold cross-validation; write the weights to --out. With --ablation, also refit with each "
                     "feature left out in turn and report what it costs on --test.")
     train.add_argument("--gold", type=Path, action="append",
-                       help=f"training questions (repeatable; default {' '.join(map(str, DEFAULT_TRAIN))})")
+                       help="training questions (repeatable; default: eval/train.jsonl, train_extra, heldout, "
+                            "blind and followups). The held-out sets (dev, test, blind_final) are refused, and "
+                            "questions they ask too are left out")
     train.add_argument("--out", type=Path, default=None, help="where to write the weights "
                                                               "(default chat_app/reader_model.json)")
     train.add_argument("--ablation", action="store_true", help="leave each feature out in turn, report on --test")

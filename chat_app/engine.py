@@ -31,7 +31,7 @@ from chat_app.question import Question, QuestionType, analyse
 from chat_app.reader import FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.reader_model import FittedModels, load_models
 from chat_app.records import Answer, Citation, not_said
-from chat_app.table_answer import near_miss, states_instead
+from chat_app.table_answer import compose, near_miss, states_instead
 from index.search import Hit, Searcher
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
@@ -76,7 +76,7 @@ class Deliberation:
     vector: np.ndarray | None  # the question's embedding
     unknown_terms: tuple[str, ...]
     unknown_words: tuple[str, ...]
-    documents: int  # how many documents the answer could come from
+    in_scope: int  # how many documents the answer could come from
     refusal: str | None = None
     docs: frozenset[str] | None = None  # the documents the question is limited to (None: all)
 
@@ -124,7 +124,8 @@ class AnswerEngine:
 
     def deliberate(self, question: str, history: Sequence[str] = (), docs: set[str] | None = None) -> Deliberation:
         question = " ".join(question.split())
-        unknown_docs = sorted(set(docs or ()) - set(self.documents))
+        scope = frozenset(docs) if docs else None  # an empty choice is no limit, as in the app
+        unknown_docs = sorted((scope or set()) - set(self.documents))
         if unknown_docs:
             raise PolicyQAError(f"--doc: no document named {', '.join(map(repr, unknown_docs))} in the index; "
                                 f"it holds {', '.join(self.documents)}")
@@ -132,11 +133,12 @@ class AnswerEngine:
         q = analyse(rewritten)
         if continued:  # "And where is Indonesia ahead?" keeps the words of the question it continues
             q = replace(q, content=tuple(dict.fromkeys(q.content + analyse(continued).content)))
-        hits = self.searcher.search(f"{rewritten} {continued}".strip(), RETRIEVE_K, docs=docs)
-        in_scope = len(docs) if docs else len(self.documents)
-        scope = frozenset(docs) if docs else None
+        query = f"{rewritten} {continued}".strip()
+        hits = self.searcher.search(query, RETRIEVE_K, docs=scope)
+        in_scope = len(scope) if scope else len(self.documents)
         unknown = tuple(self.vocabulary.unknown_terms(q))
         unknown_words = tuple(w for w in self.vocabulary.unknown_words(q) if w not in unknown)
+        tables = self.tables_in(scope)
 
         def refused(reason: str) -> Deliberation:
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
@@ -145,18 +147,18 @@ class AnswerEngine:
 
         countries = self.vocabulary.unknown_countries(q)
         if countries:
-            return refused(f"{'They never mention' if in_scope > 1 else 'It never mentions'} "
-                           f"{', '.join(c.title() for c in countries)}.")
+            return refused(_never_mentions(in_scope, [c.title() for c in countries]))
         if not hits:
             return refused("No passage matches the question.")
-        candidates = self.reader.candidates(q, hits)
+        candidates = self.reader.candidates(q, hits, tables)
         if not candidates:
-            miss = near_miss(q, self.tables_in(scope))
+            miss = near_miss(q, tables)
             missing = self.vocabulary.missing_entities(q, set(self.reader.passage_words(hits[0].chunk)))
             return refused(f"{miss.reason}." if miss else
                            f"No passage speaks of {', '.join(m.title() for m in missing)} in this connection."
                            if missing else "No passage answers it.")
-        vector = self.searcher.embed_query(expand_acronyms(rewritten, self.searcher.data.acronyms))
+        # The search embedded the same text: this is its cached vector.
+        vector = self.searcher.embed_query(expand_acronyms(query, self.searcher.data.acronyms))
         return Deliberation(question, rewritten, q, hits, candidates, self.reader.features(q, candidates), vector,
                             unknown, unknown_words, in_scope, None, scope)
 
@@ -181,7 +183,7 @@ class AnswerEngine:
         models = models or self.models
 
         def abstain(reason: str) -> Answer:
-            head = not_said(found.documents)
+            head = not_said(found.in_scope)
             return Answer(found.question, found.rewritten, f"{head} {reason}".strip(), True, (),
                           tuple(found.hits[:RELATED_K]), reasons=(reason,) if reason else ())
 
@@ -199,14 +201,12 @@ class AnswerEngine:
         evidence = self.abstain_features(found, best, float(scores[best]))
         if models.abstain.probability(evidence) < models.abstain.threshold:
             return abstain("No passage answers it closely enough; the nearest ones are listed.")
-        if candidate.cell is not None:
-            return self._table_answer(found, candidate)
-        return self._compose(found, candidate, self.quoted_rows(candidate))
+        return self._compose(found, candidate)
 
     def about_document(self, found: Deliberation) -> MetaQuote | None:
         """The document's own lines, when the question asks about the document itself (its
         authors, title, date, DOI); the document is that of the best passage."""
-        return meta_quote(found.rewritten, found.hits[0].chunk.doc, self.searcher.data) if found.hits else None
+        return meta_quote(found.rewritten, found.hits[0].chunk.doc, self.reader) if found.hits else None
 
     def check(self, found: Deliberation, best: int, models: FittedModels | None = None) -> str | None:
         """Why the best candidate cannot answer, by checks a reader can verify, or None:
@@ -221,12 +221,11 @@ class AnswerEngine:
         candidate = found.candidates[best]
         miss = near_miss(q, self.tables_in(found.docs))
         if miss is not None and not (candidate.chunk.kind is not ChunkKind.TABLE_ROW
-                                     and states_instead(q, self.reader.answer_text(candidate), miss)):
+                                     and states_instead(q, self.answer_text(candidate), miss)):
             return f"{miss.reason}."
         if found.unknown_terms and \
                 self.reader.similarity(candidate, found.vector) < models.abstain.paraphrase_similarity:
-            return (f"{'They never mention' if found.documents > 1 else 'It never mentions'} "
-                    f"{', '.join(found.unknown_terms)}.")
+            return _never_mentions(found.in_scope, found.unknown_terms)
         wanted = _ANSWER_NOUNS.get(q.type)
         if wanted and not found.features[best][FEATURES.index("answer_type")]:
             return f"No passage gives the {wanted} asked for."
@@ -238,10 +237,9 @@ class AnswerEngine:
     # --- writing ---------------------------------------------------------------------------
 
     def answer_text(self, candidate: Candidate) -> str:
-        """The answer a candidate gives, as the user reads it (without its citation marker)."""
+        """The answer a candidate gives, as the user reads it (without its citation marker):
+        its quoted sentences, or its table cell stated in a sentence."""
         if candidate.cell is not None:
-            from chat_app.table_answer import compose
-
             return _display(compose(candidate.cell))
         sentences = self.searcher.data.sentences
         return _shorten(_display(" ".join(sentences[r].text for r in self.quoted_rows(candidate))))
@@ -271,36 +269,36 @@ class AnswerEngine:
             rows = rows + (following,)
         return rows
 
-    def _compose(self, found: Deliberation, candidate: Candidate, rows: tuple[int, ...]) -> Answer:
-        sentences = self.searcher.data.sentences
-        text = _shorten(_display(" ".join(sentences[r].text for r in rows)))
-        citation = self._citation(1, candidate.chunk, rows)
-        return Answer(found.question, found.rewritten, f"{text} [1]", False, (citation,), tuple(found.hits[:RELATED_K]))
+    def _compose(self, found: Deliberation, candidate: Candidate) -> Answer:
+        """One quote (or one table cell stated in a sentence) and its citation."""
+        text = self.answer_text(candidate)
+        if candidate.cell is not None:
+            text = f"{text[:-1]} [1]." if text.endswith(".") else f"{text} [1]"
+        else:
+            text = f"{text} [1]"
+        citation = self._citation(1, candidate.chunk, self.quoted_rows(candidate))
+        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:RELATED_K]))
 
     def _meta_answer(self, found: Deliberation, about: MetaQuote) -> Answer:
-        """The document's own lines about itself, each run of adjacent lines one citation."""
-        data = self.searcher.data
-        chunks = {c.id: c for c in data.chunks}
+        """The document's own lines about itself, each run of adjacent lines one citation; the
+        document is named when several could be meant."""
+        sentences = self.searcher.data.sentences
         groups: list[list[int]] = []
         for row in about.rows:
-            if groups and groups[-1][-1] + 1 == row and data.sentences[row].chunk_id == data.sentences[groups[-1][-1]].chunk_id:
+            if groups and groups[-1][-1] + 1 == row and sentences[row].chunk_id == sentences[groups[-1][-1]].chunk_id:
                 groups[-1].append(row)
             else:
                 groups.append([row])
+        budget = (MAX_ANSWER_CHARS - 10) // len(groups)  # each part keeps its [n] marker
         citations, parts = [], []
         for n, group in enumerate(groups, start=1):
-            chunk = chunks[data.sentences[group[0]].chunk_id]
+            chunk = self.reader.chunks[sentences[group[0]].chunk_id]
             citations.append(self._citation(n, chunk, tuple(group)))
-            parts.append(f"{_display(' '.join(data.sentences[r].text for r in group))} [{n}]")
-        return Answer(found.question, found.rewritten, _shorten(" ".join(parts)), False, tuple(citations),
-                      tuple(found.hits[:RELATED_K]))
-
-    def _table_answer(self, found: Deliberation, candidate: Candidate) -> Answer:
-        from chat_app.table_answer import compose
-
-        text = _display(compose(candidate.cell))
-        return Answer(found.question, found.rewritten, f"{text[:-1]} [1].", False,
-                      (self._citation(1, candidate.chunk, candidate.rows),), tuple(found.hits[:RELATED_K]))
+            parts.append(f"{_shorten(_display(' '.join(sentences[r].text for r in group)), budget)} [{n}]")
+        text = " ".join(parts)
+        if found.in_scope > 1:
+            text = f"{citations[0].chunk.source or citations[0].chunk.doc}: {text}"
+        return Answer(found.question, found.rewritten, text, False, tuple(citations), tuple(found.hits[:RELATED_K]))
 
     def _citation(self, n: int, chunk, rows: tuple[int, ...]) -> Citation:
         sentences = self.searcher.data.sentences
@@ -319,8 +317,13 @@ def _display(text: str) -> str:
     return " ".join(fold(text).split())
 
 
-def _shorten(text: str) -> str:
-    if len(text) <= MAX_ANSWER_CHARS - 10:
+def _shorten(text: str, limit: int = MAX_ANSWER_CHARS - 10) -> str:
+    """`text`, cut at a word before `limit` characters (room left for a citation marker)."""
+    if len(text) <= limit:
         return text
-    cut = text.rfind(" ", 0, MAX_ANSWER_CHARS - 20)
-    return text[:cut] + " …"
+    cut = text.rfind(" ", 0, limit - 10)
+    return text[:cut if cut > 0 else limit - 10] + " …"
+
+
+def _never_mentions(in_scope: int, names) -> str:
+    return f"{'They never mention' if in_scope > 1 else 'It never mentions'} {', '.join(names)}."

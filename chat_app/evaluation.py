@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from chat_app.records import Answer
 from index.evaluation import GoldQuestion, RetrievalScores, is_relevant, load_questions, score_retrieval
 from index.hygiene import terminal_line
 
-MAX_ANSWER_CHARS = 700
+JUDGED_MAX_CHARS = 700  # the judging rules: a longer answer does not count
 
 
 def normalise_answer(text: str) -> str:
@@ -50,6 +50,7 @@ class AnswerScores:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, what, question)
     answer_chars_median: float = 0.0  # of the answers given (not of refusals)
     answer_chars_max: int = 0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
         return {
@@ -87,7 +88,7 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
             failures.append((q.id, "abstained", q.question))
             continue
         answered += 1
-        ok = answer_matches(a.text, q.answer) and len(a.text) <= MAX_ANSWER_CHARS
+        ok = answer_matches(a.text, q.answer) and len(a.text) <= JUDGED_MAX_CHARS
         correct += ok
         if not ok:
             failures.append((q.id, f"wrong answer: {a.text[:120]}", q.question))
@@ -113,6 +114,7 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
         failures=failures,
         answer_chars_median=statistics.median(lengths) if lengths else 0.0,
         answer_chars_max=max(lengths, default=0),
+        latencies_ms=list(latencies),
     )
 
 
@@ -155,18 +157,32 @@ def _retrieval(engine: AnswerEngine, questions: list[GoldQuestion]) -> list[Retr
 
 
 def evaluate_sets(engine: AnswerEngine, paths: list[Path]) -> EvaluationReport:
-    """Each gold file scored on its own, and all of them together."""
-    sets = []
+    """Each gold file scored on its own, and all of them together (from the same answers)."""
+    sets, everything, answered, latencies = [], [], {}, []
     for path in paths:
         questions = load_questions(path, require_gold=True)
-        scores, _ = run_answers(engine, questions)
+        scores, answers = run_answers(engine, questions)
         sets.append(SetReport(Path(path), questions, _retrieval(engine, questions), scores))
-    everything = [q for s in sets for q in s.questions]
-    unique = {f"{s.gold}:{q.id}": q for s in sets for q in s.questions}
-    renamed = [GoldQuestion(**{**q.__dict__, "id": key}) for key, q in unique.items()]
-    scores, _ = run_answers(engine, renamed)
-    combined = SetReport(Path("+".join(str(s.gold) for s in sets)), everything, _retrieval(engine, renamed), scores)
+        # ids are unique within a file, not across files
+        for q in questions:
+            key = f"{path}:{q.id}"
+            everything.append(replace(q, id=key))
+            answered[key] = answers[q.id]
+        latencies += scores.latencies_ms
+    combined = SetReport(Path("+".join(str(s.gold) for s in sets)), everything,
+                         [_merged(name, [s.retrieval[i] for s in sets]) for i, name in enumerate(("hybrid", "bm25", "dense"))],
+                         score_answers(everything, answered, latencies))
     return EvaluationReport(sets, combined)
+
+
+def _merged(name: str, parts: list[RetrievalScores]) -> RetrievalScores:
+    """Retrieval scores of several sets as one: means weighted by each set's scored questions."""
+    counts = [len(p.ranks) for p in parts]  # the answerable questions each set scored
+    total = sum(counts) or 1
+    recall = {k: sum(p.recall[k] * n for p, n in zip(parts, counts)) / total for k in (1, 5, 10)}
+    ranks = {f"{i}:{qid}": rank for i, p in enumerate(parts) for qid, rank in p.ranks.items()}
+    return RetrievalScores(name, recall, sum(p.mrr10 * n for p, n in zip(parts, counts)) / total,
+                           sum(p.ndcg10 * n for p, n in zip(parts, counts)) / total, ranks)
 
 
 def render_sets(report: EvaluationReport) -> str:

@@ -29,6 +29,7 @@ from chat_app.evaluation import answer_matches
 from chat_app.reader import FEATURES
 from chat_app.reader_model import AbstainModel, FittedModels, LinearModel, ReaderModel
 from index.evaluation import GoldQuestion, is_relevant
+from ingest.errors import InputFileError
 
 FOLDS = 5
 READER_L2 = (0.01, 0.1, 1.0, 10.0)
@@ -106,15 +107,16 @@ def top_is_right(model: ReaderModel, example: Example) -> bool:
     return bool(example.positive[int(np.argmax(model.score(example.found.features)))])
 
 
-def _folds(n: int) -> list[np.ndarray]:
-    order = np.random.default_rng(SEED).permutation(n)
+def _folds(n: int, seed: int = SEED) -> list[np.ndarray]:
+    order = np.random.default_rng(seed).permutation(n)
     return [order[i::FOLDS] for i in range(FOLDS)]
 
 
-def cross_validate_reader(examples: list[Example], drop: frozenset[str] = frozenset()) -> tuple[float, dict, list]:
+def cross_validate_reader(examples: list[Example], drop: frozenset[str] = frozenset(),
+                          seed: int = SEED) -> tuple[float, dict, list]:
     """(best L2, CV top-1 accuracy per L2 on answerable questions, out-of-fold best scores)."""
     with_candidates = [e for e in examples if e.found.candidates]
-    folds = _folds(len(with_candidates))
+    folds = _folds(len(with_candidates), seed)
     accuracy, out_of_fold = {}, {}
     for l2 in READER_L2:
         right, scores = 0, {}
@@ -206,8 +208,9 @@ def _probabilities(model: LinearModel, x: np.ndarray) -> np.ndarray:
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """The threshold that refuses the most unanswerable questions while false abstentions stay
-    within the target; ties go to the lower threshold (fewer refusals of real questions)."""
+    """The threshold with the most refused unanswerable questions less wrongly refused answerable
+    ones (both as shares), among those that keep false abstentions within the target; ties go to
+    the lower threshold (fewer refusals of real questions)."""
     best, best_key = 0.5, None
     for t in sorted(set(np.round(p, 4).tolist()) | {0.0, 0.5}):
         answered = p >= t
@@ -244,12 +247,20 @@ def cross_validate_abstention(x: np.ndarray, y: np.ndarray, drop: frozenset[str]
 def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] = (),
         drop: frozenset[str] = frozenset()) -> FittedModels:
     """Both models fitted on `examples`, with L2 strengths and the threshold chosen by CV."""
+    answering = sum(bool(e.positive.any()) for e in examples)
+    if answering < 2 * FOLDS:
+        raise InputFileError(f"training questions: {answering} of {len(examples)} have a passage that answers them; "
+                             f"fitting needs at least {2 * FOLDS}")
     reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop)
     reader = fit_reader(examples, reader_l2, drop)
     similar = paraphrase_similarity(engine, examples, out_of_fold)
     coverage = figure_coverage(engine, examples, out_of_fold)
-    checks = FittedModels(reader, AbstainModel(engine.models.abstain.linear, 0.0, similar, coverage))
-    x, y, _ = abstain_rows(engine, examples, out_of_fold, checks)
+    # The checks run with the fitted thresholds; the rows they pass are what the model learns on.
+    x, y, _ = abstain_rows(engine, examples, out_of_fold,
+                           FittedModels(reader, AbstainModel(engine.models.abstain.linear, 0.0, similar, coverage)))
+    if min((y > 0.5).sum(), (y < 0.5).sum()) < FOLDS:
+        raise InputFileError(f"training questions: {int((y > 0.5).sum())} answerable and {int((y < 0.5).sum())} "
+                             f"unanswerable ones reach the abstention model; it needs at least {FOLDS} of each")
     abstain_l2, threshold, abstain_cv = cross_validate_abstention(x, y, drop)
     abstain = AbstainModel(fit_logistic(x, y, abstain_l2, drop), threshold, similar, coverage)
     provenance = {
@@ -265,4 +276,4 @@ def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] =
                                for p in train_paths]
     if drop:
         provenance["dropped"] = sorted(drop)
-    return FittedModels(ReaderModel(reader.linear), abstain, provenance)
+    return FittedModels(reader, abstain, provenance)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from chat_app.question import COUNTRIES, proper_names
+from chat_app.question import COUNTRIES, YEAR_RE, proper_names
 from index.tokens import DEMONYMS
 
 _LEAD_RE = re.compile(r"^\s*(and|but|also|so)?\s*(what|how)\s+about\s+|^\s*(and|but|also)\s+(for|in|of|on)?\s*|"
                       r"^\s*(same|the same)\s+(for|question for)\s+", re.IGNORECASE)
 _PRONOUN_RE = re.compile(r"\b(its|their|it|they|them|this (?:program|programme|policy|scheme|agency|country|approach)|"
                          r"that (?:program|programme|policy|scheme|agency|country|approach))\b", re.IGNORECASE)
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _COUNTRY_WORDS = COUNTRIES | set(DEMONYMS)
 
 
@@ -75,10 +74,10 @@ def _is_fragment(question: str) -> bool:
 def _substitute(previous: str, fragment: str) -> str:
     """Put `fragment` in the place of the part of `previous` of the same kind."""
     base = previous.rstrip(" ?.!")
-    year = _YEAR_RE.search(fragment)
+    year = YEAR_RE.search(fragment)
     if year and len(fragment.split()) <= 3:
-        if _YEAR_RE.search(base):
-            return _YEAR_RE.sub(year.group(1), base, count=1) + "?"
+        if YEAR_RE.search(base):
+            return YEAR_RE.sub(year.group(1), base, count=1) + "?"
         return f"{base} in {year.group(1)}?"
     fragment = re.sub(r"^(in|for|of)\s+", "", fragment, flags=re.IGNORECASE)
     country = _country_in(fragment)

@@ -14,8 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.store import IndexData, StoredDocument
+from typing import TYPE_CHECKING
+
+from index.store import StoredDocument
 from ingest.records import FRONT_MATTER, ChunkKind
+
+if TYPE_CHECKING:
+    from chat_app.reader import Reader
 
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"
@@ -48,19 +53,19 @@ def asks_about_document(question: str) -> str | None:
     return next((name for name, pattern in ASKS if pattern.search(question)), None)
 
 
-def meta_quote(question: str, doc: str, data: IndexData) -> MetaQuote | None:
+def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     asks = asks_about_document(question)
-    document = data.documents.get(doc)
+    document = reader.data.documents.get(doc)
     if asks is None or document is None:
         return None
     # By-lines and the title stand before the first heading; the DOI and the publication line
     # may follow the abstract. Either way, within the first chunks of the document.
-    chunks = [c for c in data.chunks if c.doc == doc and c.kind is not ChunkKind.TABLE_ROW]
-    front_ids = {c.id for c in chunks if c.section == FRONT_MATTER} or {c.id for c in chunks[:1]}
+    chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
+    front = [c for c in chunks if c.section == FRONT_MATTER] or chunks[:1]
     if asks in ("date", "doi"):
-        front_ids |= {c.id for c in chunks[:3]}
-    front = [row for row, s in enumerate(data.sentences) if s.chunk_id in front_ids][:FRONT_SENTENCES]
-    rows = tuple(row for row in front if _says(asks, data.sentences[row].text, document))
+        front += [c for c in chunks[:3] if c not in front]
+    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])][:FRONT_SENTENCES]
+    rows = tuple(row for row in rows if _says(asks, reader.data.sentences[row].text, document))
     if asks == "authors":
         rows = rows[:6]
     elif rows:

@@ -36,7 +36,7 @@ number numbers figure figures value values level levels total data statistic sta
 dollar dollars million billion thousand terms units unit roughly approximately exactly about
 currently today nowadays
 """.split())
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # a year a question or a table column names
 _CITED_RE = re.compile(r"\b[A-Z][\w-]+(?:,? (?:and|&) [A-Z][\w-]+| et al\.?)?,? \(?(?:19|20)\d\d[a-z]?\)")
 # Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
 _MEASURE = (r"share|percentage|per ?cent|proportion|rate|ratio|amount|number|level|value|figure|size|income|"
@@ -95,7 +95,7 @@ def analyse(text: str) -> Question:
         type=kind,
         countries=countries,
         # "following Noland and Howard (2005)" cites a work: 2005 is not a year asked about.
-        years=tuple(dict.fromkeys(_YEAR_RE.findall(_CITED_RE.sub(" ", clean)))),
+        years=tuple(dict.fromkeys(YEAR_RE.findall(_CITED_RE.sub(" ", clean)))),
         names=proper_names(clean),
         content=tuple(dict.fromkeys(t for t in tokens if t not in QUESTION_WORDS and not t.isdigit() and len(t) > 1)),
         subject=_subject(clean) if kind is QuestionType.DEFINITION else "",
@@ -137,7 +137,3 @@ def _subject(text: str) -> str:
     match = re.search(r"(?:what (?:is|are|was|were|does) |defines? |what is meant by )(?:an? |the )?(.+?)"
                       r"(?: mean| stand for)?\??$", text, re.IGNORECASE)
     return match.group(1).strip() if match else ""
-
-
-def has_year(text: str) -> bool:
-    return bool(_YEAR_RE.search(text))

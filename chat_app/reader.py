@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from chat_app.answer_types import fits
-from chat_app.coverage import Vocabulary, match_form, without_citations, word_set
-from chat_app.question import UNIT_WORDS, Question
+from chat_app.coverage import Vocabulary, without_citations, word_set
+from chat_app.question import Question
 from chat_app.reader_model import ReaderModel
-from chat_app.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, rows_by_table, table_key,
-                                   tables_for)
+from chat_app.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
+                                   table_key, tables_for)
 from index.search import Hit
 from index.store import IndexData
 from index.tokens import fold, tokenize
@@ -33,11 +33,12 @@ FEATURES = (
     "answer_type",  # the candidate holds what the question asks for: a year, a figure, a cause, an actor ...
     "passage_rank",  # 1 / rank of the candidate's passage in retrieval (dense, sentence and BM25 fused)
     "length",  # sentences beyond the first
-    "dangling",  # it opens with "It", "This", "These" ... whose referent is left out
+    "continuation",  # it opens with "It", "This", "These" ... and the sentence it leans on is quoted with it
     "table_cell",  # a table row's cell, picked out by the question's row (country, name) and column (year, words)
 )
-# Tried and left out: leaving each one out cost nothing or helped in cross-validation over
-# the training questions (5 folds, 6 shuffles; top-1 accuracy points when left out): the cosine
+# Tried and left out: in this module's cross-validation over the training questions, repeated
+# over 6 shuffles of the folds while these features were still computed, leaving each one out
+# cost nothing or helped (top-1 accuracy points when left out): the cosine
 # of question and sentence alone (+0.1), the cosine of the sentence read in context (section,
 # paragraph opening and previous sentence, embedded at build time: +1.2), overlap counting that
 # context (+0.1) or the previous sentence alone (+0.1), novelty (the candidate's words the
@@ -63,19 +64,6 @@ class Candidate:
     cell: TableCell | None = None  # for a table row: the cell that answers
 
 
-@dataclass(frozen=True)
-class Reading:
-    """A candidate with its features and score (the model's logit)."""
-
-    candidate: Candidate
-    features: tuple[float, ...]
-    score: float
-
-    @property
-    def chunk(self) -> Chunk:
-        return self.candidate.chunk
-
-
 def announces(text: str) -> bool:
     """Whether a sentence announces what the next one says ("SME promotion has two distinct and
     separable purposes.", "... grouped into:")."""
@@ -94,6 +82,9 @@ class Reader:
         self.model = model
         self.vocabulary = vocabulary
         self.chunks = {c.id: c for c in data.chunks}
+        self.chunks_of_doc: dict[str, list[Chunk]] = {}
+        for chunk in data.chunks:
+            self.chunks_of_doc.setdefault(chunk.doc, []).append(chunk)
         self.rows_of_chunk: dict[str, list[int]] = {}
         for row, sentence in enumerate(data.sentences):
             self.rows_of_chunk.setdefault(sentence.chunk_id, []).append(row)
@@ -112,13 +103,14 @@ class Reader:
 
     # --- candidates ------------------------------------------------------------------------
 
-    def candidates(self, question: Question, hits: list[Hit]) -> list[Candidate]:
+    def candidates(self, question: Question, hits: list[Hit], tables: dict | None = None) -> list[Candidate]:
         """Spans of 1..MAX_SPAN sentences of the prose passages, and table rows, of passages
         that mention the question's countries and years (a passage without them cannot give
-        the figure for that country or year)."""
+        the figure for that country or year). `tables`: those of the documents in scope (all
+        by default); a row answers only for the table among them that the question measures."""
         out: list[Candidate] = []
         seen_rows: set[int] = set()
-        about = tables_for(question, self.tables)
+        about = tables_for(question, self.tables if tables is None else tables)
 
         def cell(row_chunk: Chunk) -> TableCell | None:
             # Only the table the question measures answers with a cell: Table 1's Vietnam row
@@ -226,7 +218,7 @@ class Reader:
 
         def fit(c: Candidate) -> bool:
             if c.cell is not None:
-                return fits(question, self.answer_text(c))
+                return fits(question, self.candidate_text(c))
             for r in c.rows:
                 if r not in fitting:
                     fitting[r] = fits(question, self.data.sentences[r].text)
@@ -250,9 +242,7 @@ class Reader:
         """Share of what the question measures (its words but countries and units, weighted by
         rarity) that the candidate's own sentences, or its table's title and headers, say: a
         figure answers "what was Vietnam's public debt?" only if it is said of public debt."""
-        countries = {match_form(c) for c in question.countries}
-        measure = {t for w in question.content if match_form(w) not in countries and w not in UNIT_WORDS
-                   for t in tokenize(w)}
+        measure = measure_stems(question)
         said = frozenset().union(*(self.stems(r) for r in candidate.rows))
         if candidate.cell is not None:
             said |= frozenset(tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))
@@ -268,21 +258,12 @@ class Reader:
         i = rows.index(c.rows[0])
         return rows[i - 1] if i > 0 else None
 
-    def answer_text(self, c: Candidate) -> str:
-        """What the answer would say: the sentences, or a table cell stated in a sentence."""
+    def candidate_text(self, c: Candidate) -> str:
+        """What is scored: the candidate's own sentences, or its table cell stated in a
+        sentence (the answer shown may quote a sentence more: AnswerEngine.answer_text)."""
         if c.cell is not None:
             return compose(c.cell)
         return " ".join(self.data.sentences[r].text for r in c.rows)
-
-    # --- reading ---------------------------------------------------------------------------
-
-    def read(self, question: Question, hits: list[Hit]) -> list[Reading]:
-        """Every candidate with its score, best first."""
-        candidates = self.candidates(question, hits)
-        matrix = self.features(question, candidates)
-        scores = self.model.score(matrix)
-        order = np.argsort(-scores, kind="stable")
-        return [Reading(candidates[i], tuple(float(x) for x in matrix[i]), float(scores[i])) for i in order]
 
 
 def _terms(text: str) -> frozenset[str]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass, replace
 
 from chat_app.answer_types import gives_figure_for, has_figure
 from chat_app.coverage import match_form, without_citations, word_set
-from chat_app.question import COUNTRIES, UNIT_WORDS, Question, QuestionType
+from chat_app.question import COUNTRIES, UNIT_WORDS, YEAR_RE, Question, QuestionType
 from index.tokens import fold, tokenize
 from ingest.records import Chunk, ChunkKind
 
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _AGGREGATES = frozenset("total all combined altogether overall sum together".split())
 TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)  # "according to Table 2"
 _EMPTY = {"", "-", "–", "—", "n.a.", "N.A."}
@@ -29,7 +28,6 @@ class TableCell:
     column: str
     value: str
     score: float
-    header_score: float  # from the column alone: its year (2) and the question's words in it
     more: tuple[tuple[str, str], ...] = ()  # the other years the question asks about: (column, value)
 
 
@@ -63,7 +61,7 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     columns = " ".join(c for c, _ in row.cells)
     if any(y not in columns for y in question.years):
         return None  # the table does not cover the year asked about
-    wanted = _measure_stems(question)
+    wanted = measure_stems(question)
     # The unit in the title's parentheses ("(% of GDP)") is not what the table measures.
     described = _title_stems(row) | set(tokenize(f"{columns} {' '.join(v for _, v in row.cells[1:])}"))
     # A question that names the table ("praised in Table 3") is about it, whatever its words.
@@ -73,13 +71,12 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     for column, value in row.cells[1:]:
         if value.strip() in _EMPTY:
             continue
-        # a text cell can answer through its own words ("low corporate income tax (17%)")
-        # The column the question names (its year, its header words) counts twice the words a
-        # text cell happens to share: "what weakness ..." asks for the "Main weakness" column.
-        header = _column_score(question, wanted, column)
-        score = 2 * header + len(wanted & set(tokenize(value)))
+        # A text cell can answer through its own words ("low corporate income tax (17%)"), but
+        # the column the question names (its year, its header words) counts twice as much:
+        # "what weakness ..." asks for the "Main weakness" column.
+        score = 2 * _column_score(question, wanted, column) + len(wanted & set(tokenize(value)))
         if score > 0 and (best is None or score > best.score):
-            best = TableCell(row, column, value, score, header)
+            best = TableCell(row, column, value, score)
     # The row is about what is asked when the table covers half the question's measure, or
     # one column names it outright ("Easy doing business ranking" for "ease of doing business").
     names_it = best is not None and len(wanted & set(tokenize(best.column))) >= 2
@@ -87,7 +84,7 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
         return None
     # "How did it change between 2000 and 2017?" asks for two cells of the row.
     more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in _EMPTY
-                 and set(_YEAR_RE.findall(c)) & set(question.years))
+                 and set(YEAR_RE.findall(c)) & set(question.years))
     return replace(best, more=more) if more else best
 
 
@@ -96,6 +93,9 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
     that share the most of what it measures, words of the title (what a table measures) counting
     twice those of the headers (how it is laid out). "Manufactured exports" is Table 2's measure,
     not Table 1's "manufacturing value-added", though both have a row for Vietnam."""
+    # A table about other countries is not about this one: its rows are countries without it,
+    # or its title says whose it is ("parks in Ethiopia") and that is not the question's.
+    all_rows = {key: rows for key, rows in all_rows.items() if _may_be_about(question, rows)}
     named = set(TABLE_REF_RE.findall(question.text))
     if named:
         return {key for key, rows in all_rows.items() if table_of(rows[0]).split()[-1] in named}
@@ -104,12 +104,22 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
     return {key for key, score in fit.items() if score == best} if best else set()
 
 
+def _may_be_about(question: Question, rows: list[Chunk]) -> bool:
+    if not question.countries:
+        return True
+    labels = {w for r in rows for w in word_set(r.cells[0][1] if r.cells else "")}
+    if sum(1 for label in labels if label in COUNTRIES) >= 2:
+        return True  # rows of countries: a missing one is a near miss of this table
+    scope = word_set(rows[0].table_title) & COUNTRIES
+    return not scope or {match_form(c) for c in question.countries} <= scope
+
+
 def _names_table(question: Question, row: Chunk) -> bool:
     return table_of(row).split()[-1] in TABLE_REF_RE.findall(question.text)
 
 
 def _fit(question: Question, row: Chunk) -> int:
-    wanted = _measure_stems(question)
+    wanted = measure_stems(question)
     title = _title_stems(row)
     headers = set(tokenize(" ".join(c for c, _ in row.cells[1:])))
     score = 2 * len(wanted & title) + len(wanted & (headers - title))
@@ -125,7 +135,7 @@ def _title_stems(row: Chunk) -> set[str]:
 
 
 def _has_year_columns(row: Chunk) -> bool:
-    return any(_YEAR_RE.fullmatch(c.strip()) for c, _ in row.cells[1:])
+    return any(YEAR_RE.fullmatch(c.strip()) for c, _ in row.cells[1:])
 
 
 def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> NearMiss | None:
@@ -136,7 +146,7 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
     policies") asks for no cell of it."""
     if not question.countries:
         return None
-    wanted = _measure_stems(question)
+    wanted = measure_stems(question)
     for key in sorted(tables_for(question, all_rows)):
         rows = all_rows[key]
         first = rows[0]
@@ -150,6 +160,8 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
         if not by_year and not named:
             continue
         table = table_of(first)
+        if len({k[0] for k in all_rows}) > 1:  # several documents: say whose table
+            table = f"{table} of {key[0]}"
         labels = {w for r in rows for w in word_set(r.cells[0][1] if r.cells else "")}
         # A country is missing from a table whose rows are countries; "parks in Ethiopia" in a
         # title is the table's scope, not a row that is missing.
@@ -205,7 +217,7 @@ def states_instead(question: Question, sentence: str, miss: NearMiss) -> bool:
     return gives_figure_for(question, sentence) or not others
 
 
-def _measure_stems(question: Question) -> set[str]:
+def measure_stems(question: Question) -> set[str]:
     countries = {match_form(c) for c in question.countries}
     # Units ("share", "percent") say how a figure is given, not which table holds it.
     words = [w for w in question.content if match_form(w) not in countries and w not in UNIT_WORDS]
@@ -214,6 +226,8 @@ def _measure_stems(question: Question) -> set[str]:
 
 def _row_matches(question: Question, label: str) -> bool:
     label_words = word_set(label)
+    if not label_words:
+        return False  # a row without a label (a note, a continued cell) is nobody's
     asked = {match_form(w) for w in question.content}
     if label_words <= _AGGREGATES:  # the "Total" row answers "combined", "altogether", "all ... together"
         return bool(asked & _AGGREGATES)
@@ -223,7 +237,7 @@ def _row_matches(question: Question, label: str) -> bool:
 
 
 def _column_score(question: Question, wanted: set[str], column: str) -> float:
-    column_years = set(_YEAR_RE.findall(column))
+    column_years = set(YEAR_RE.findall(column))
     score = 0.0
     if question.years:
         if column_years & set(question.years):
@@ -240,7 +254,7 @@ def compose(cell: TableCell) -> str:
     measure, unit = _measure_and_unit(row.table_title)
     value = fold(cell.value)  # OCR puts Cyrillic "В" for a grade "B"
     table = table_of(row)
-    if _YEAR_RE.fullmatch(cell.column.strip()) and measure:
+    if YEAR_RE.fullmatch(cell.column.strip()) and measure:
         def amount(v: str) -> str:
             v = fold(v)
             return f"{v}{unit}" if unit.startswith("%") else f"{v} {unit}".strip()

@@ -8,6 +8,8 @@ import statistics
 import pytest
 
 from chat_app.engine import MAX_ANSWER_CHARS
+from chat_app.highlight import markdown_source_text
+from index.tokens import fold
 from chat_app.evaluation import answer_matches, score_answers
 from chat_app.records import NOT_IN_PAPER
 from index.evaluation import is_relevant, load_questions
@@ -55,6 +57,10 @@ def test_every_answer_is_cited_short_and_quoted_verbatim(held_out, paper_text):
                 assert paper_text[citation.start:citation.end] == citation.quote
                 assert citation.start >= citation.chunk.start and citation.end <= citation.chunk.end, qid
             assert len(answer.text) <= MAX_ANSWER_CHARS + 10, qid  # + the [n] markers
+            if not answer.citations[0].chunk.cells:  # a quote, not a table cell stated in a sentence
+                shown = re.sub(r"\s*\[\d+\]", "", answer.text).rstrip(" …")
+                quoted = " ".join(fold(markdown_source_text(" ".join(c.quote for c in answer.citations))).split())
+                assert shown in quoted or shown.endswith("…"), (qid, shown, quoted)
     assert statistics.median(lengths) < 300
 
 
@@ -139,6 +145,12 @@ def test_questions_about_the_paper_itself_quote_its_first_page(engine, question,
     for phrase in said:
         assert phrase in answer.text
     assert all(c.chunk.section in ("Front matter", "Abstract") for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["What is it?", "Why?", "Who are they?", "???"])
+def test_a_question_with_nothing_to_look_for_is_answered_or_refused_in_one_piece(engine, question):
+    answer = engine.ask(question)
+    assert answer.text and (answer.abstained or answer.citations)
 
 
 def test_follow_up_is_rewritten_and_answered(engine):

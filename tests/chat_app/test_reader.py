@@ -46,6 +46,36 @@ def test_the_shipped_model_matches_the_reader_and_was_fitted_on_training_sets_on
     assert 0 < models.abstain.threshold < 1
 
 
+def test_a_table_row_without_a_label_answers_for_nobody():
+    from chat_app.question import analyse
+    from chat_app.table_answer import cell_for
+    from ingest.records import Chunk
+
+    def row(label: str) -> Chunk:
+        cells = (("Park", label), ("2018", "101.7"))
+        return Chunk("id", "doc", "s", ("s",), ChunkKind.TABLE_ROW, "t", 0, 1,
+                     table_title="Table 1. Exports of parks (US$ million)", cells=cells)
+
+    question = analyse("What were the combined exports of the parks in 2018?")
+    assert cell_for(question, row("")) is None
+    assert cell_for(question, row("Total")).value == "101.7"
+
+
+def test_training_refuses_held_out_sets_and_too_little_to_fit(paper_index, tmp_path, capsys):
+    from chat_app.cli import main
+
+    index = str(paper_index.settings.index_dir)
+    assert main(["train", "--gold", str(ROOT / "eval" / "test.jsonl"), "--out", str(tmp_path / "m.json"),
+                 "--index", index]) == 1
+    assert capsys.readouterr().err.strip().endswith("is the held-out set eval/test.jsonl; the reader is never fitted on it")
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(line for line in (ROOT / "eval" / "train.jsonl").read_text().splitlines(keepends=True)[:4]))
+    assert main(["train", "--gold", str(few), "--out", str(tmp_path / "m.json"), "--index", index]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: training questions:") and "fitting needs at least 10" in err
+    assert not (tmp_path / "m.json").exists()
+
+
 def test_the_conditional_logit_recovers_the_feature_that_decides():
     """Synthetic questions: the answering candidate is the one with the highest feature 0;
     the other features are noise. Fitted on 60 questions, it picks the answer of 9 in 10 new ones
