@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chat_app.engine import AnswerEngine
 from chat_app.records import Answer
-from index.evaluation import GoldQuestion, RetrievalScores, is_relevant, load_questions, score_retrieval
+from index.evaluation import GoldQuestion, RetrievalScores, is_relevant, load_questions, score_modes
 from index.hygiene import terminal_line
 
 JUDGED_MAX_CHARS = 700  # the judging rules: a longer answer does not count
@@ -146,14 +146,8 @@ class EvaluationReport:
 
 
 def _retrieval(engine: AnswerEngine, questions: list[GoldQuestion]) -> list[RetrievalScores]:
-    searcher = engine.searcher
-    corpus_texts = [c.text for c in searcher.data.chunks]
-    standalone = [q for q in questions if not q.history]  # a follow-up is not a search query
-    rows = []
-    for mode in ("hybrid", "keyword", "dense"):
-        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in standalone}
-        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), standalone, ranked, corpus_texts))
-    return rows
+    # A follow-up is not a search query: it is searched only once resolved, by the engine.
+    return score_modes(engine.searcher, [q for q in questions if not q.history])
 
 
 def evaluate_sets(engine: AnswerEngine, paths: list[Path]) -> EvaluationReport:

@@ -262,15 +262,11 @@ def _verify(args, settings: Settings) -> int:
 
 
 def _evaluate(args, settings: Settings) -> int:
-    from index.evaluation import load_questions, score_retrieval
+    from index.evaluation import load_questions, score_modes
 
     searcher = open_searcher(settings)
     questions = load_questions(args.gold, require_gold=True)
-    corpus_texts = [c.text for c in searcher.data.chunks]
-    rows = []
-    for mode in ("hybrid", "keyword", "dense"):
-        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in questions}
-        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), questions, ranked, corpus_texts))
+    rows = score_modes(searcher, questions)
     if args.json:
         print(json.dumps({"gold": str(args.gold), "questions": len(questions),
                           "retrieval": [r.to_json() for r in rows]}, indent=1))

@@ -133,3 +133,13 @@ def score_retrieval(name: str, questions: list[GoldQuestion], ranked_texts: dict
     recall = {k: sum(1 for r in ranks.values() if r is not None and r <= k) / n for k in (1, 5, 10)}
     mrr = sum(1 / r for r in ranks.values() if r is not None) / n
     return RetrievalScores(name, recall, mrr, sum(ndcgs) / n, ranks)
+
+
+def score_modes(searcher, questions: list[GoldQuestion]) -> list[RetrievalScores]:
+    """Retrieval scores of the hybrid ranking and of BM25 and dense alone, in that order."""
+    corpus_texts = [c.text for c in searcher.data.chunks]
+    rows = []
+    for mode in ("hybrid", "keyword", "dense"):
+        ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10, mode=mode)] for q in questions}
+        rows.append(score_retrieval({"keyword": "bm25"}.get(mode, mode), questions, ranked, corpus_texts))
+    return rows
