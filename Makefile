@@ -12,7 +12,7 @@ PORT ?= 8501
 .PHONY: run test setup setup-test index evaluate bench clean
 
 run: setup
-	$(BIN)/streamlit run chat_app/app.py --server.address $(ADDRESS) --server.port $(PORT) \
+	$(BIN)/streamlit run chat_app/web/app.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--browser.gatherUsageStats false
 
 test: setup-test

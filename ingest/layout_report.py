@@ -43,7 +43,7 @@ class Figures:
 def retrieval_and_answers(settings: Settings, questions, embedder=None) -> tuple[float, float]:
     """Dev-set Recall@5 (hybrid) and answer accuracy of the current engine on an index."""
     from chat_app.engine import AnswerEngine
-    from chat_app.evaluation import run_answers
+    from chat_app.tuning.evaluation import run_answers
     from index.evaluation import score_retrieval
     from index.search import Searcher
 

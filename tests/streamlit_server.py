@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`with StreamlitServer(env) as url:` runs chat_app/app.py until the block ends."""
+    """`with StreamlitServer(env) as url:` runs chat_app/web/app.py until the block ends."""
 
     def __init__(self, env: dict[str, str], log: Path, startup_timeout: float = 90.0,
                  command: list[str] | None = None):
@@ -47,7 +47,7 @@ class StreamlitServer:
         self.startup_timeout = startup_timeout
         self.port = free_port()
         self.command = [part.replace("{port}", str(self.port)) for part in command] if command else [
-            sys.executable, "-m", "streamlit", "run", "chat_app/app.py", "--server.headless", "true",
+            sys.executable, "-m", "streamlit", "run", "chat_app/web/app.py", "--server.headless", "true",
             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
         self.process: subprocess.Popen | None = None
 

@@ -15,7 +15,7 @@ import pytest
 from ingest.settings import Settings
 from tests.helpers import ROOT, generation_dir
 
-APP = str(ROOT / "chat_app" / "app.py")
+APP = str(ROOT / "chat_app" / "web" / "app.py")
 TIMEOUT = 60
 FIND = "Find passages"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_app.cards import answer_cards, citation_card, hit_cards, page_text
+from chat_app.web.cards import answer_cards, citation_card, hit_cards, page_text
 from ingest.records import ChunkKind
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chat_app.cli import main
+from chat_app.cli.commands import main
 
 
 def test_ask_json(paper_index, capsys):

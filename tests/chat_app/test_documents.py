@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chat_app.evaluation import score_answers
+from chat_app.tuning.evaluation import score_answers
 from chat_app.records import NOT_IN_DOCUMENTS
 from index.evaluation import load_questions
 from ingest.errors import PolicyQAError
@@ -94,7 +94,7 @@ def test_an_unknown_document_name_is_one_clear_line(two_documents):
 
 
 def test_ask_doc_flag(two_documents, capsys):
-    from chat_app.cli import main
+    from chat_app.cli.commands import main
 
     index = str(two_documents.settings.index_dir)
     assert main(["ask", "When was BUILD established?", "--doc", PAPER.name, "--json", "--index", index]) == 0

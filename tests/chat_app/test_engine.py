@@ -7,10 +7,10 @@ import statistics
 
 import pytest
 
-from chat_app.engine import MAX_ANSWER_CHARS
-from chat_app.highlight import markdown_source_text
+from chat_app.engine.pipeline import MAX_ANSWER_CHARS
+from chat_app.engine.markdown_text import markdown_source_text
 from index.tokens import fold
-from chat_app.evaluation import answer_matches, score_answers
+from chat_app.tuning.evaluation import answer_matches, score_answers
 from chat_app.records import NOT_IN_PAPER
 from index.evaluation import is_relevant, load_questions
 from tests.helpers import ROOT

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat_app.followup import main_subject, resolve
+from chat_app.engine.followup import main_subject, resolve
 
 
 @pytest.mark.parametrize("history, question, expected", [

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from chat_app.highlight import Passage, escape_markdown, passage_markdown, split_passage, trim_context
+from chat_app.web.highlight import Passage, escape_markdown, passage_markdown, split_passage, trim_context
 
 
 def shown(markdown: str) -> str:
@@ -84,7 +84,7 @@ def test_trim_context_cuts_at_words_with_an_ellipsis():
 
 
 def test_markdown_source_text_is_what_the_reader_sees():
-    from chat_app.highlight import markdown_source_text
+    from chat_app.engine.markdown_text import markdown_source_text
 
     source = "# Title\n\nGDP of US\\$95 and **Keywords:** *industrial policy*; 2 * 3 * 4 in a\\_b and C:\\\\dir"
     assert markdown_source_text(source) == \

@@ -2,9 +2,9 @@
 
 import pytest
 
-from chat_app.answer_types import fits, gives_figure_for, has_figure, has_year
-from chat_app.meta_answer import asks_about_document
-from chat_app.question import QuestionType, analyse, proper_names
+from chat_app.engine.answer_types import fits, gives_figure_for, has_figure, has_year
+from chat_app.engine.meta_answer import asks_about_document
+from chat_app.engine.question import QuestionType, analyse, proper_names
 
 
 @pytest.mark.parametrize("question, kind", [

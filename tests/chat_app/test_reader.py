@@ -6,10 +6,10 @@ import json
 from types import SimpleNamespace
 
 import numpy as np
-from chat_app.engine import ABSTAIN_FEATURES
-from chat_app.fitting import Example, fit_reader, top_is_right
-from chat_app.reader import FEATURES, MAX_SPAN
-from chat_app.reader_model import MODEL_PATH, load_models
+from chat_app.engine.pipeline import ABSTAIN_FEATURES
+from chat_app.tuning.fitting import Example, fit_reader, top_is_right
+from chat_app.engine.reader import FEATURES, MAX_SPAN
+from chat_app.engine.reader_model import MODEL_PATH, load_models
 from ingest.records import ChunkKind
 from tests.helpers import ROOT
 
@@ -47,8 +47,8 @@ def test_the_shipped_model_matches_the_reader_and_was_fitted_on_training_sets_on
 
 
 def test_a_table_row_without_a_label_answers_for_nobody():
-    from chat_app.question import analyse
-    from chat_app.table_answer import cell_for
+    from chat_app.engine.question import analyse
+    from chat_app.engine.table_answer import cell_for
     from ingest.records import Chunk
 
     def row(label: str) -> Chunk:
@@ -62,7 +62,7 @@ def test_a_table_row_without_a_label_answers_for_nobody():
 
 
 def test_training_refuses_held_out_sets_and_too_little_to_fit(paper_index, tmp_path, capsys):
-    from chat_app.cli import main
+    from chat_app.cli.commands import main
 
     index = str(paper_index.settings.index_dir)
     assert main(["train", "--gold", str(ROOT / "eval" / "test.jsonl"), "--out", str(tmp_path / "m.json"),
@@ -94,7 +94,7 @@ def test_the_conditional_logit_recovers_the_feature_that_decides():
 
 
 def test_train_command_fits_and_writes_a_loadable_model(paper_index, tmp_path, capsys):
-    from chat_app.cli import main
+    from chat_app.cli.commands import main
 
     out = tmp_path / "model.json"
     assert main(["train", "--gold", str(ROOT / "eval" / "train.jsonl"), "--out", str(out),

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from chat_app.serving import changes_allowed, is_loopback
+from chat_app.documents.access import changes_allowed, is_loopback
 from ingest.settings import Settings
 from tests.streamlit_server import StreamlitServer, server_env
 
@@ -70,7 +70,7 @@ def test_make_run_listens_on_this_machine_only(env, tmp_path):
 
 
 def test_streamlit_run_without_an_address_takes_the_projects_config(env, tmp_path):
-    command = [sys.executable, "-m", "streamlit", "run", "chat_app/app.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", "chat_app/web/app.py", "--server.headless", "true",
                "--server.port", "{port}"]
     with StreamlitServer(env, tmp_path / "streamlit.log", command=command) as url:
         assert_local_only(int(url.rsplit(":", 1)[1]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_app.starters import GENERAL_STARTERS, PAPER_STARTERS, starter_questions
+from chat_app.web.starters import GENERAL_STARTERS, PAPER_STARTERS, starter_questions
 
 
 @pytest.mark.parametrize("question", PAPER_STARTERS["east_asian_industrial_policy.md"] + GENERAL_STARTERS)

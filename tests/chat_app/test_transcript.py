@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chat_app.transcript import Turn, history, to_markdown
+from chat_app.web.transcript import Turn, history, to_markdown
 
 WHEN = datetime(2026, 1, 2, 3, 4)
 

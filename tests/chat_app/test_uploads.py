@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat_app.uploads import UploadRefused, add_upload, check_upload, safe_name
+from chat_app.documents.uploads import UploadRefused, add_upload, check_upload, safe_name
 from tests.pdf_fixtures import encrypted_pdf, scanned_pdf, simple_pdf, truncated_pdf
 
 TEXT = "# A note\n\nIndustrial policy in Vietnam needs patience and capacity building.\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chat_app.uploads import UploadRefused, check_upload
+from chat_app.documents.uploads import UploadRefused, check_upload
 from ingest import bounded, load_document
 from ingest.errors import UnreadableFileError
 from ingest.settings import Settings

@@ -3,13 +3,13 @@ does not say". Never imports streamlit; the app, the CLI and the tests all drive
 
 How an answer is found:
 1. `deliberate`: the follow-up is resolved against the earlier questions, the question is
-   analysed and the passages retrieved; the reader (chat_app.reader) lists the candidates
+   analysed and the passages retrieved; the reader (chat_app.engine.reader) lists the candidates
    (runs of 1-3 sentences, table rows) and their features.
 2. `decide`: what the documents cannot answer is refused first, each for a reason a user can
    check: a country the corpus never names, a question whose countries or years no passage
    mentions, a table that lacks the row, column or cell asked for. Then the fitted reader
    ranks the candidates, and the fitted abstention model decides whether the best one answers
-   at all (chat_app.reader_model; both fitted by `python -m chat_app train`).
+   at all (chat_app.engine.reader_model; both fitted by `python -m chat_app train`).
 3. The answer quotes the best candidate (with the sentence before it when it opens with "It"
    or "This"), or states the table cell, and cites where each quote stands.
 """
@@ -23,15 +23,15 @@ from typing import Sequence
 
 import numpy as np
 
-from chat_app.coverage import Vocabulary
-from chat_app.followup import resolve_in_context
-from chat_app.highlight import markdown_source_text
-from chat_app.meta_answer import MetaQuote, meta_quote
-from chat_app.question import Question, QuestionType, analyse
-from chat_app.reader import FEATURES, Candidate, Reader, announces, leans_back
-from chat_app.reader_model import FittedModels, load_models
+from chat_app.engine.coverage import Vocabulary
+from chat_app.engine.followup import resolve_in_context
+from chat_app.engine.markdown_text import markdown_source_text
+from chat_app.engine.meta_answer import MetaQuote, meta_quote
+from chat_app.engine.question import Question, QuestionType, analyse
+from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
+from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.records import Answer, Citation, not_said
-from chat_app.table_answer import compose, near_miss, states_instead
+from chat_app.engine.table_answer import compose, near_miss, states_instead
 from index.search import Hit, Searcher
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
@@ -92,7 +92,7 @@ class AnswerEngine:
         self.documents = tuple(dict.fromkeys(c.doc for c in data.chunks))
         self._generator = None
         if self.settings.generator_url:
-            from chat_app.generator import Generator
+            from chat_app.engine.generator import Generator
 
             self._generator = Generator(self.settings)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from chat_app.coverage import without_citations
-from chat_app.question import COUNTRIES, Question, QuestionType, proper_names
+from chat_app.engine.coverage import without_citations
+from chat_app.engine.question import COUNTRIES, Question, QuestionType, proper_names
 from index.tokens import DEMONYMS, fold
 
 # "Tables 1 and 2", "section 4.2": numbers that point at parts of the paper.

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from chat_app.highlight import Passage, markdown_source_text, split_passage, trim_context
+from chat_app.engine.markdown_text import markdown_source_text
+from chat_app.web.highlight import Passage, split_passage, trim_context
 from chat_app.records import Answer, Citation
 from index.search import Hit
 from ingest.loader import MARKDOWN_SUFFIXES

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from chat_app.question import COUNTRIES, YEAR_RE, proper_names
+from chat_app.engine.question import COUNTRIES, YEAR_RE, proper_names
 from index.tokens import DEMONYMS
 
 _LEAD_RE = re.compile(r"^\s*(and|but|also|so)?\s*(what|how)\s+about\s+|^\s*(and|but|also)\s+(for|in|of|on)?\s*|"

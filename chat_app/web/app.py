@@ -1,9 +1,9 @@
-"""policy-qa in the browser: `streamlit run chat_app/app.py`.
+"""policy-qa in the browser: `streamlit run chat_app/web/app.py`.
 
 This file only draws. What it draws comes from chat_app.engine (answers, passages),
-chat_app.indexing (the index and its build), chat_app.uploads (checking and saving files),
-chat_app.cards and chat_app.highlight (source cards, document text made safe for Markdown),
-chat_app.transcript (the conversation) and chat_app.starters.
+chat_app.documents.indexing (the index and its build), chat_app.documents.uploads (checking and saving files),
+chat_app.web.cards and chat_app.web.highlight (source cards, document text made safe for Markdown),
+chat_app.web.transcript (the conversation) and chat_app.web.starters.
 
 Document text is never passed to Markdown unescaped, and never with unsafe_allow_html.
 """
@@ -13,23 +13,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# `streamlit run chat_app/app.py` puts chat_app/ on the path, not the project root.
-_ROOT = str(Path(__file__).resolve().parents[1])
+# `streamlit run chat_app/web/app.py` puts chat_app/web/ on the path, not the project root.
+_ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 import streamlit as st  # noqa: E402
 
-from chat_app.cards import Card, answer_cards, hit_cards  # noqa: E402
+from chat_app.web.cards import Card, answer_cards, hit_cards  # noqa: E402
 from chat_app.engine import AnswerEngine  # noqa: E402
-from chat_app.highlight import escape_markdown, passage_markdown  # noqa: E402
-from chat_app.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
+from chat_app.web.highlight import escape_markdown, passage_markdown  # noqa: E402
+from chat_app.documents.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
                                index_info, passages_in, sections_of)
 from chat_app.records import Answer, split_refusal  # noqa: E402
-from chat_app.serving import REMOTE_NOTE, changes_allowed  # noqa: E402
-from chat_app.starters import starter_questions  # noqa: E402
-from chat_app.transcript import Turn, history, to_markdown  # noqa: E402
-from chat_app.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
+from chat_app.documents.access import REMOTE_NOTE, changes_allowed  # noqa: E402
+from chat_app.web.starters import starter_questions  # noqa: E402
+from chat_app.web.transcript import Turn, history, to_markdown  # noqa: E402
+from chat_app.documents.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
 from index.hygiene import text_problem  # noqa: E402
 from index.query_embedder import load_query_embedder  # noqa: E402
 from index.search import CorpusStatus, Searcher  # noqa: E402
@@ -69,7 +69,7 @@ def corpus_changes(index_key: str, signature: tuple, _engine: AnswerEngine) -> C
 
 def may_change(settings: Settings) -> bool:
     """Uploads and rebuilds: on for an app bound to loopback (the default), off when it is
-    served on a network unless the setting allows them (chat_app.serving)."""
+    served on a network unless the setting allows them (chat_app.documents.access)."""
     return changes_allowed(st.get_option("server.address"), settings)
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from chat_app.engine import ABSTAIN_FEATURES, AnswerEngine, Deliberation
-from chat_app.evaluation import answer_matches
-from chat_app.reader import FEATURES
-from chat_app.reader_model import AbstainModel, FittedModels, LinearModel, ReaderModel
+from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine, Deliberation
+from chat_app.tuning.evaluation import answer_matches
+from chat_app.engine.reader import FEATURES
+from chat_app.engine.reader_model import AbstainModel, FittedModels, LinearModel, ReaderModel
 from index.evaluation import GoldQuestion, is_relevant
 from ingest.errors import InputFileError
 
@@ -166,7 +166,7 @@ def figure_coverage(engine: AnswerEngine, examples: list[Example], scores: list)
     """The share of a "how much" question's measure that its answer must state: the threshold
     that refuses the most unanswerable training questions for each answerable one it refuses
     three times over (a wrongly refused question costs more than a wrongly answered one)."""
-    from chat_app.question import QuestionType
+    from chat_app.engine.question import QuestionType
 
     points = [(engine.reader.measure_coverage(e.found.analysed, e.found.candidates[int(np.argmax(s))]),
                e.gold.answerable) for e, s in zip(examples, scores)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from chat_app.answer_types import gives_figure_for, has_figure
-from chat_app.coverage import match_form, without_citations, word_set
-from chat_app.question import COUNTRIES, UNIT_WORDS, YEAR_RE, Question, QuestionType
+from chat_app.engine.answer_types import gives_figure_for, has_figure
+from chat_app.engine.coverage import match_form, without_citations, word_set
+from chat_app.engine.question import COUNTRIES, UNIT_WORDS, YEAR_RE, Question, QuestionType
 from index.tokens import fold, tokenize
 from ingest.records import Chunk, ChunkKind
 

@@ -20,7 +20,7 @@ from index.store import StoredDocument
 from ingest.records import FRONT_MATTER, ChunkKind
 
 if TYPE_CHECKING:
-    from chat_app.reader import Reader
+    from chat_app.engine.reader import Reader
 
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from chat_app.question import UNIT_WORDS, Question
+from chat_app.engine.question import UNIT_WORDS, Question
 from index.tokens import DEMONYMS, tokenize, words
 
 # Abstract nouns name a topic; if the paper never uses one, it is probably not about it.

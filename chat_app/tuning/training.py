@@ -8,11 +8,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from chat_app.engine import ABSTAIN_FEATURES, AnswerEngine
-from chat_app.evaluation import AnswerScores, score_answers
-from chat_app.fitting import Example, collect, fit
-from chat_app.reader import FEATURES
-from chat_app.reader_model import MODEL_PATH, FittedModels, initial_models, save_models
+from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine
+from chat_app.tuning.evaluation import AnswerScores, score_answers
+from chat_app.tuning.fitting import Example, collect, fit
+from chat_app.engine.reader import FEATURES
+from chat_app.engine.reader_model import MODEL_PATH, FittedModels, initial_models, save_models
 from index.cli import open_searcher
 from index.evaluation import GoldQuestion, load_questions
 from ingest.errors import InputFileError
@@ -124,7 +124,7 @@ SHUFFLES = 6
 def _cv_top1(examples: list[Example], drop: frozenset[str]) -> float:
     """Mean cross-validated top-1 accuracy of the reader over SHUFFLES shuffles of the folds:
     one shuffle moves by a question or two, more than most features are worth."""
-    from chat_app.fitting import cross_validate_reader
+    from chat_app.tuning.fitting import cross_validate_reader
 
     runs = [max(cross_validate_reader(examples, drop, seed=seed)[1].values()) for seed in range(SHUFFLES)]
     return sum(runs) / len(runs)

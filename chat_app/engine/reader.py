@@ -3,7 +3,7 @@
 Candidates are runs of one to three consecutive sentences of a retrieved passage (the topic
 sentence together with the one that answers), and table rows with the cell that fits the
 question. Each candidate is described by a few named features (FEATURES) and scored by a
-linear model whose weights are fitted on the training questions (chat_app.fitting), not set
+linear model whose weights are fitted on the training questions (chat_app.tuning.fitting), not set
 by hand. Everything here is numpy and Python sets over what the index computed at build time:
 the question path embeds the question once and never imports torch.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chat_app.answer_types import fits
-from chat_app.coverage import Vocabulary, without_citations, word_set
-from chat_app.question import Question
-from chat_app.reader_model import ReaderModel
-from chat_app.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
+from chat_app.engine.answer_types import fits
+from chat_app.engine.coverage import Vocabulary, without_citations, word_set
+from chat_app.engine.question import Question
+from chat_app.engine.reader_model import ReaderModel
+from chat_app.engine.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
                                    table_key, tables_for)
 from index.search import Hit
 from index.store import IndexData

@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bench(args, settings: Settings) -> int:
-    from chat_app.benchmark import main as bench
+    from chat_app.cli.benchmark import main as bench
 
     return bench(args, settings)
 
@@ -170,7 +170,7 @@ def _chat(args, settings: Settings) -> int:
 
 
 def _evaluate(args, settings: Settings) -> int:
-    from chat_app.evaluation import evaluate_sets, render_sets
+    from chat_app.tuning.evaluation import evaluate_sets, render_sets
 
     engine = _engine(settings)
     paths = args.gold or [p for p in DEFAULT_GOLD if p.exists()]
@@ -183,6 +183,6 @@ def _evaluate(args, settings: Settings) -> int:
 
 
 def _train(args, settings: Settings) -> int:
-    from chat_app.training import train
+    from chat_app.tuning.training import train
 
     return train(args, settings)

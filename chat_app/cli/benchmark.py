@@ -38,7 +38,7 @@ def answer_rows(runs: int):
         asks = [_python(["-m", "chat_app", "ask", context.questions[0].question, "--json"], env) for _ in range(runs)]
         run = _median_run(asks)
         report.add("cold_ask_s", "one-question ask process", run.seconds, "s", f"median of {runs}")
-        probe = _python(["-c", "from chat_app.benchmark import probe_engine; probe_engine()"], env)
+        probe = _python(["-c", "from chat_app.cli.benchmark import probe_engine; probe_engine()"], env)
         report.add("engine_peak_rss_mb", "peak RSS, answer engine with the paper", probe.peak_rss_mb, "MB",
                    json.loads(probe.stdout)["detail"])
 

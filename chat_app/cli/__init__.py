@@ -1,0 +1,1 @@
+"""The command-line edge: `python -m chat_app ask | chat | evaluate | train | bench | serve`."""

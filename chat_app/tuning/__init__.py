@@ -1,0 +1,1 @@
+"""Fitting the reader on training questions and measuring answers on gold sets."""
