@@ -46,6 +46,24 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class CellRef:
+    """One table cell an answer used: where it stands and what it prints. `value` is the
+    number the cell prints (None for an empty cell an answer names as a gap); `text` is the
+    cell exactly as printed, so a script can compare it with the document."""
+
+    table: str  # "Table 2"
+    row: str  # the row's label: "Thailand"
+    column: str  # the column's header: "1985"
+    value: float | None
+    text: str
+    chunk_id: str  # the row chunk the cell is cited from
+
+    def to_json(self) -> dict:
+        return {"table": self.table, "row": self.row, "column": self.column, "value": self.value,
+                "text": self.text, "chunk_id": self.chunk_id}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     rewritten_question: str  # the question as understood (follow-ups resolved)
@@ -57,6 +75,7 @@ class Answer:
     note: str = ""  # e.g. why a generated answer was replaced by the extractive one
     seconds: float = 0.0
     reasons: tuple[str, ...] = field(default=())  # why the engine abstained, for the curious
+    table_cells: tuple[CellRef, ...] = ()  # the table cells the answer states, in its order
 
     def to_json(self, question_id: str | None = None) -> dict:
         record = {} if question_id is None else {"id": question_id}
@@ -64,6 +83,7 @@ class Answer:
             "question": self.question, "rewritten_question": self.rewritten_question, "answer": self.text,
             "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],
             "hits": [h.to_json() for h in self.hits], "method": self.method,
+            "table_cells": [c.to_json() for c in self.table_cells],
         })
         if self.note:
             record["note"] = self.note
