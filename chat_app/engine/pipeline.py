@@ -30,8 +30,10 @@ from chat_app.engine.meta_answer import MetaQuote, meta_quote
 from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
-from chat_app.records import Answer, Citation, not_said
-from chat_app.engine.table_answer import compose, near_miss, states_instead
+from chat_app.engine.table_answer import compose, near_miss, states_instead, table_of
+from chat_app.engine.table_query import Statement, TablePlan, foreign_measure, plan, states_period
+from chat_app.engine.table_query import compose as compose_cells
+from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
@@ -79,6 +81,7 @@ class Deliberation:
     in_scope: int  # how many documents the answer could come from
     refusal: str | None = None
     docs: frozenset[str] | None = None  # the documents the question is limited to (None: all)
+    table_plan: TablePlan | None = None  # a question over several cells of one table
 
 
 class AnswerEngine:
@@ -150,6 +153,14 @@ class AnswerEngine:
             return refused(_never_mentions(in_scope, [c.title() for c in countries]))
         if not hits:
             return refused("No passage matches the question.")
+        cells = plan(q, tables)
+        if cells is not None:  # a trend, comparison, ranking, difference or ratio: read from the cells
+            foreign = foreign_measure(q, tables[cells.key])
+            if foreign:
+                return refused(f"{foreign}.")
+            empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
+            return Deliberation(question, rewritten, q, hits, [], empty, None, unknown, unknown_words, in_scope,
+                                None, scope, cells)
         candidates = self.reader.candidates(q, hits, tables)
         if not candidates:
             miss = near_miss(q, tables)
@@ -189,6 +200,9 @@ class AnswerEngine:
 
         if found.refusal is not None:
             return abstain(found.refusal)
+        if found.table_plan is not None:
+            return self._cells_answer(found, compose_cells(found.table_plan, self.tables_in(found.docs),
+                                                           len(self.documents) > 1))
         about = self.about_document(found)
         if about is not None:
             return self._meta_answer(found, about)
@@ -278,6 +292,40 @@ class AnswerEngine:
             text = f"{text} [1]"
         citation = self._citation(1, candidate.chunk, self.quoted_rows(candidate))
         return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:RELATED_K]))
+
+    def _cells_answer(self, found: Deliberation, statement: Statement) -> Answer:
+        """Sentences stated from table cells, each row cited where a sentence rests on it."""
+        parts = []
+        for sentence, rows in statement.sentences:
+            markers = " ".join(f"[{n + 1}]" for n in rows)
+            if markers:
+                sentence = f"{sentence[:-1]} {markers}." if sentence.endswith(".") else f"{sentence} {markers}"
+            parts.append(sentence)
+        citations = [self._citation(n, row, tuple(self.reader.rows_of_chunk.get(row.id, ())))
+                     for n, row in enumerate(statement.rows, start=1)]
+        text = " ".join(parts)
+        prose = self._period_in_prose(found)
+        if prose is not None:  # the text's own summary of the period, beside the cells
+            chunk, row = prose
+            said = f" The text says: \u201c{_display(self.searcher.data.sentences[row].text)}\u201d [{len(citations) + 1}]"
+            if len(text) + len(said) <= MAX_ANSWER_CHARS:
+                text += said
+                citations.append(self._citation(len(citations) + 1, chunk, (row,)))
+        cells = tuple(CellRef(table_of(c.row), c.label, c.column, None if c.value is None else float(c.value),
+                              c.text, c.row.id) for c in statement.cells)
+        return Answer(found.question, found.rewritten, text, False, tuple(citations),
+                      tuple(found.hits[:RELATED_K]), table_cells=cells)
+
+    def _period_in_prose(self, found: Deliberation):
+        """The first retrieved prose sentence that states the period the table answer covers."""
+        sentences = self.searcher.data.sentences
+        for hit in found.hits:
+            if hit.chunk.kind is ChunkKind.TABLE_ROW:
+                continue
+            for row in self.reader.rows_of_chunk.get(hit.chunk.id, ()):
+                if states_period(found.table_plan, sentences[row].text, hit.chunk.text):
+                    return hit.chunk, row
+        return None
 
     def _meta_answer(self, found: Deliberation, about: MetaQuote) -> Answer:
         """The document's own lines about itself, each run of adjacent lines one citation; the

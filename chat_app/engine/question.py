@@ -85,7 +85,8 @@ class Question:
 
 def analyse(text: str) -> Question:
     clean = " ".join(fold(text).split())
-    clean = re.sub(r"\bSouth Korea\b", "Korea", clean)  # the paper's "Korea" is South Korea
+    clean = re.sub(r"\b(?:South|S\.) Korea\b", "Korea", clean)  # the paper's "Korea" is South Korea
+    clean = re.sub(r"\bViet Nam\b", "Vietnam", clean, flags=re.IGNORECASE)  # the official spelling, two words
     lower = clean.lower()
     kind = next((candidate for candidate, pattern in _TYPE_PATTERNS if re.search(pattern, lower)), QuestionType.OTHER)
     tokens = words(clean)

@@ -19,7 +19,7 @@ from ingest.records import Chunk, ChunkKind
 
 _AGGREGATES = frozenset("total all combined altogether overall sum together".split())
 TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)  # "according to Table 2"
-_EMPTY = {"", "-", "–", "—", "n.a.", "N.A."}
+EMPTY_CELLS = {"", "-", "–", "—", "n.a.", "N.A."}
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,13 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
         return None  # the table does not cover the year asked about
     wanted = measure_stems(question)
     # The unit in the title's parentheses ("(% of GDP)") is not what the table measures.
-    described = _title_stems(row) | set(tokenize(f"{columns} {' '.join(v for _, v in row.cells[1:])}"))
+    described = title_stems(row) | set(tokenize(f"{columns} {' '.join(v for _, v in row.cells[1:])}"))
     # A question that names the table ("praised in Table 3") is about it, whatever its words.
-    covered = not wanted or len(wanted & described) >= 0.5 * len(wanted) or len(wanted & _title_stems(row)) >= 2 \
+    covered = not wanted or len(wanted & described) >= 0.5 * len(wanted) or len(wanted & title_stems(row)) >= 2 \
         or _names_table(question, row)
     best: TableCell | None = None
     for column, value in row.cells[1:]:
-        if value.strip() in _EMPTY:
+        if value.strip() in EMPTY_CELLS:
             continue
         # A text cell can answer through its own words ("low corporate income tax (17%)"), but
         # the column the question names (its year, its header words) counts twice as much:
@@ -83,7 +83,7 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     if best is None or not (covered or names_it):
         return None
     # "How did it change between 2000 and 2017?" asks for two cells of the row.
-    more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in _EMPTY
+    more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in EMPTY_CELLS
                  and set(YEAR_RE.findall(c)) & set(question.years))
     return replace(best, more=more) if more else best
 
@@ -120,7 +120,7 @@ def _names_table(question: Question, row: Chunk) -> bool:
 
 def _fit(question: Question, row: Chunk) -> int:
     wanted = measure_stems(question)
-    title = _title_stems(row)
+    title = title_stems(row)
     headers = set(tokenize(" ".join(c for c, _ in row.cells[1:])))
     score = 2 * len(wanted & title) + len(wanted & (headers - title))
     if score and question.years and _has_year_columns(row):
@@ -128,7 +128,7 @@ def _fit(question: Question, row: Chunk) -> int:
     return score
 
 
-def _title_stems(row: Chunk) -> set[str]:
+def title_stems(row: Chunk) -> set[str]:
     """What a table measures: its title without the number and the unit in parentheses
     ("(% of GDP)" says how Table 1 measures, not that it is about GDP)."""
     return set(tokenize(re.sub(r"\([^()]*\)", " ", re.sub(r"^Table \d+\.?", "", row.table_title))))
@@ -150,7 +150,7 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
     for key in sorted(tables_for(question, all_rows)):
         rows = all_rows[key]
         first = rows[0]
-        in_title = wanted & _title_stems(first)
+        in_title = wanted & title_stems(first)
         by_year = bool(question.years) and _has_year_columns(first) and bool(in_title)
         # A column named by the question's words asks for its cell only in a question for a
         # value ("ranking", "how much") or about the table itself ("in Table 3"): "What support
@@ -180,7 +180,7 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
                 continue
             asked = [(c, v) for c, v in row.cells[1:]
                      if (by_year and any(y in c for y in question.years)) or (not by_year and c in named)]
-            empty = [c.strip() for c, v in asked if v.strip() in _EMPTY]
+            empty = [c.strip() for c, v in asked if v.strip() in EMPTY_CELLS]
             if asked and len(empty) == len(asked):
                 where = f"in {', '.join(empty)}" if by_year else f"under \"{', '.join(empty)}\""
                 return NearMiss("empty", f"{table} gives no figure for {row.cells[0][1]} {where}", measure)
@@ -251,7 +251,7 @@ def compose(cell: TableCell) -> str:
     """One sentence stating the cell, with the table it comes from (no citation marker)."""
     row = cell.chunk
     label = row.cells[0][1]
-    measure, unit = _measure_and_unit(row.table_title)
+    measure, unit = measure_and_unit(row.table_title)
     value = fold(cell.value)  # OCR puts Cyrillic "В" for a grade "B"
     table = table_of(row)
     if YEAR_RE.fullmatch(cell.column.strip()) and measure:
@@ -273,7 +273,7 @@ def _possessive(label: str) -> str:
     return f"{label}'" if label.endswith("s") else f"{label}'s"
 
 
-def _measure_and_unit(title: str) -> tuple[str, str]:
+def measure_and_unit(title: str) -> tuple[str, str]:
     """"Table 1. Manufacturing value-added of selected East Asian countries (% of GDP)" ->
     ("manufacturing value-added", "% of GDP")."""
     title = re.sub(r"^Table \d+\.?\s*", "", title).strip()

@@ -51,6 +51,8 @@ class AnswerScores:
     answer_chars_median: float = 0.0  # of the answers given (not of refusals)
     answer_chars_max: int = 0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    # kind -> (right, questions): answered right for answerable kinds, refused for unanswerable ones
+    by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -62,6 +64,7 @@ class AnswerScores:
             "latency_ms": {"p50": round(self.latency_p50_ms, 2), "p95": round(self.latency_p95_ms, 2)},
             "answer_chars": {"median": self.answer_chars_median, "max": self.answer_chars_max},
             "failures": [{"id": i, "problem": p, "question": q} for i, p, q in self.failures],
+            "by_kind": {k: {"right": r, "questions": n, "accuracy": round(r / n, 4)} for k, (r, n) in self.by_kind.items()},
         }
 
 
@@ -101,6 +104,11 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
             abstained += 1
         else:
             failures.append((q.id, f"answered: {answers[q.id].text[:120]}", q.question))
+    wrong = {qid for qid, problem, _ in failures if problem != "citation has no evidence"}
+    by_kind: dict[str, tuple[int, int]] = {}
+    for q in questions:
+        right, total = by_kind.get(q.kind or "-", (0, 0))
+        by_kind[q.kind or "-"] = (right + (q.id not in wrong), total + 1)
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else latencies * 19
     lengths = [len(a.text) for a in answers.values() if not a.abstained]
     return AnswerScores(
@@ -115,6 +123,7 @@ def score_answers(questions: list[GoldQuestion], answers: dict[str, Answer], lat
         answer_chars_median=statistics.median(lengths) if lengths else 0.0,
         answer_chars_max=max(lengths, default=0),
         latencies_ms=list(latencies),
+        by_kind=dict(sorted(by_kind.items())),
     )
 
 
@@ -190,6 +199,9 @@ def render_sets(report: EvaluationReport) -> str:
                      f"{a.false_abstentions:3d}/{a.answerable:<3d}{a.answer_chars_median:5.0f}/{a.answer_chars_max:<4d}"
                      f"{a.latency_p50_ms:6.1f}")
     lines.append("(answer, cite, abstain: accuracies; false: false abstentions / answerable; chars: median/max of answers)")
+    for s in report.sets:
+        kinds = ", ".join(f"{k} {r}/{n}" for k, (r, n) in s.answers.by_kind.items())
+        lines.append(f"by kind in {s.gold}: {kinds}")
     for s in report.sets:
         if s.answers.failures:
             lines.append(f"failures in {s.gold}:")

@@ -1,0 +1,579 @@
+"""Questions over several cells of one table: a trend, a comparison, a ranking, a difference or
+a ratio, answered from the cells themselves.
+
+"How did Thailand's share of manufactured exports evolve from 1985 to 2015?" is one row over a
+span of columns; "Compare Vietnam and Korea ... in 2000" is two rows in one column; "Which
+country had the lowest ... in 2010?" ranks a column. What a question asks is read from its own
+words and the table's headers (its row labels, its year columns, its title), never from a list
+of one paper's words, so a table read from another document works the same way.
+
+A plan names the cells; `compose` states them with their unit and table, each row cited, and
+every computed figure shown with the cells it was computed from. An asked cell that is empty is
+named as a gap ("Table 2 has no figure for Vietnam before 2000"), never skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+from chat_app.engine.coverage import match_form, word_set
+from chat_app.engine.question import COUNTRIES, QUESTION_WORDS, UNIT_WORDS, YEAR_RE, Question, analyse
+from chat_app.engine.table_answer import EMPTY_CELLS, TableKey, measure_and_unit, table_of, tables_for
+from index.tokens import DEMONYMS, fold, tokenize, words
+from ingest.records import Chunk
+
+
+class Operation(str, Enum):
+    TREND = "trend"  # one row (or a few) over a span of columns
+    COMPARISON = "comparison"  # rows in one column
+    RANKING = "ranking"  # a column ordered: highest, lowest, above a value
+    DIFFERENCE = "difference"  # two cells subtracted
+    RATIO = "ratio"  # two cells divided
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: Chunk  # the row chunk the cell is cited from
+    label: str  # the row's label: "Thailand"
+    column: str  # the column's header: "1985"
+    text: str  # as printed: "38.11", "-"
+
+    @property
+    def value(self) -> Decimal | None:
+        return _number(self.text)
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """What the question asks of one table: the operation and the cells it needs."""
+
+    operation: Operation
+    key: TableKey
+    rows: tuple[Chunk, ...]  # the rows asked about, in the question's order (all rows for a ranking)
+    columns: tuple[str, ...]  # the columns asked about, in the table's order
+    extreme: str = ""  # a ranking: "max" or "min"
+    top: int = 1  # a ranking: how many places are asked for ("the two highest")
+    threshold: tuple[str, Decimal] | None = None  # a ranking: ("above" | "below", value)
+    latest: bool = False  # "the most recent figure": an empty asked cell falls back to the row's last figure
+
+    def cells(self, row: Chunk) -> list[Cell]:
+        by_column = dict(row.cells[1:])
+        return [Cell(row, label_of(row), c, by_column.get(c, "").strip()) for c in self.columns]
+
+
+# The question's own words that say what is done with the cells. They are English, not the
+# paper's: "highest", "compare", "how many times" mean the same over any table.
+_SUPERLATIVE_RE = re.compile(
+    r"\b(?:highest|lowest|largest|smallest|biggest|greatest|least|top|leading|led|leader|lead|rank(?:ed|ing|s)?|"
+    r"maximum|minimum|bottom|best|worst|(?:the )?most(?! recent)|first place)\b")
+_LOW_RE = re.compile(r"\b(?:lowest|smallest|least|minimum|bottom|worst|trail(?:ed|ing)?|last place)\b")
+_THRESHOLD_RE = re.compile(
+    r"\b(above|over|exceed(?:ed|ing|s)?|more than|greater than|higher than|at least|surpass(?:ed|ing)?|topped|"
+    r"below|under|less than|lower than|at most|beneath)\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)?(?!\d)")
+_RATIO_RE = re.compile(r"\b(?:ratio (?:of|between)|how many times|times (?:as|bigger|larger|higher|greater|more|"
+                       r"smaller|lower)|multiple of|fold)\b")
+_DIFFERENCE_RE = re.compile(
+    r"\b(?:how (?:much|many|far)|by what|difference|differ(?:ed)?|gap|points?|margin|exceed(?:ed|s)?|ahead|behind|"
+    r"widen(?:ed)?|narrow(?:ed)?|net change)\b")
+_TREND_RE = re.compile(
+    r"\b(?:trend|evolv\w*|chang\w*|trajector\w*|develop\w*|mov(?:e|ed)|path|over time|over the years|year by year|"
+    r"every (?:figure|year|value)|all (?:the )?(?:figures|years|values)|each year|series|progress\w*|shift\w*|"
+    r"rise|rose|fall|fell|grow|grew|declin\w*|increas\w*|decreas\w*)\b")
+_LATEST_RE = re.compile(r"\b(?:most recent|latest|last available|newest|last reported)\b")
+_SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|through|thru|until|till|and)\s*(1[89]\d\d|20\d\d)\b")
+_SINCE_RE = re.compile(r"\b(?:since|after|from)\s+(1[89]\d\d|20\d\d)\b(?!\s*(?:-|–|—|to|through|thru|until|till|and)\s*\d)")
+_QUANTIFIERS = frozenset("all overall entire whole combined gross aggregate its their".split())
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_COUNT_RE = re.compile(r"\b(?:top|the|which)\s+(two|three|four|five|[2-5])\b")
+
+
+def label_of(row: Chunk) -> str:
+    return row.cells[0][1].strip() if row.cells else ""
+
+
+def year_columns(row: Chunk) -> list[str]:
+    return [c.strip() for c, _ in row.cells[1:] if YEAR_RE.fullmatch(c.strip())]
+
+
+def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan | None:
+    """The multi-cell reading of `question`, or None when it asks for one cell (or no table).
+    Only tables laid out by year with numeric cells are read this way."""
+    by_year = {key: rows for key, rows in tables.items() if len(year_columns(rows[0])) >= 2 and _numeric(rows)}
+    if not by_year:
+        return None
+    question = _spelled_out(question, by_year)
+    keys = _best_tables(question, by_year)
+    if len(keys) != 1:
+        return None  # no table, or several equally likely: the reader decides
+    key = next(iter(keys))
+    rows = [r for r in by_year[key] if label_of(r)]
+    text = question.text.lower()
+    named = _named_rows(question, rows)
+    if _missing_countries(question, rows):
+        return None  # a country the table lacks: the single-cell near-miss check refuses it
+    columns = year_columns(rows[0])
+    asked = _asked_columns(text, question.years, columns)
+    if asked is None:
+        return None  # a year the table lacks: the single-cell near-miss check refuses it
+    threshold = _threshold(text)
+    superlative = bool(_SUPERLATIVE_RE.search(text)) or bool(re.search(r"\bwhich (?:countr|econom|nation)", text))
+    if (superlative or threshold) and len(named) != 2 and len(asked) <= 1 and (asked or len(named) != 1):
+        count = _COUNT_RE.search(text)
+        return TablePlan(Operation.RANKING, key, tuple(named) if len(named) >= 3 else tuple(rows),
+                         tuple(asked) or (columns[-1],), extreme="min" if _LOW_RE.search(text) else "max",
+                         top=_COUNT_WORDS[count.group(1)] if count else 1, threshold=threshold)
+    if not named:
+        return None
+    latest = bool(_LATEST_RE.search(text))
+    if len(asked) == 2 and len(named) == 1 and _RATIO_RE.search(text):
+        return TablePlan(Operation.RATIO, key, tuple(named), tuple(_ordered_as_asked(text, asked)))
+    if len(asked) <= 1 and len(named) == 2 and _RATIO_RE.search(text):
+        return TablePlan(Operation.RATIO, key, tuple(named), tuple(asked) or (columns[-1],), latest=latest)
+    if len(asked) == 2 and len(named) == 1 and _DIFFERENCE_RE.search(text) and not _SPAN_ONLY(text):
+        return TablePlan(Operation.DIFFERENCE, key, tuple(named), tuple(asked))
+    if len(asked) <= 1 and len(named) == 2 and (_DIFFERENCE_RE.search(text)):
+        if asked or latest:
+            return TablePlan(Operation.DIFFERENCE, key, tuple(named), tuple(asked) or (columns[-1],), latest=latest)
+    if len(named) >= 2 and len(asked) == 1:
+        return TablePlan(Operation.COMPARISON, key, tuple(named), tuple(asked), latest=latest)
+    if len(named) >= 2 and not asked and latest:
+        return TablePlan(Operation.COMPARISON, key, tuple(named), (columns[-1],), latest=True)
+    if len(asked) >= 2:
+        return TablePlan(Operation.TREND, key, tuple(named), tuple(asked))
+    if not asked and (_TREND_RE.search(text) or len(named) >= 2):
+        return TablePlan(Operation.TREND, key, tuple(named), tuple(columns))
+    return None  # one row, one column: a single cell, which the reader answers
+
+
+def _spelled_out(question: Question, tables: dict[TableKey, list[Chunk]]) -> Question:
+    """The question with an acronym of a table's measure written out: "MVA" is "Manufacturing
+    value-added" when a table's title has those words in a row."""
+    text = question.text
+    for acronym in set(re.findall(r"\b[A-Z]{2,6}\b", text)):
+        for rows in tables.values():
+            title = words(measure_and_unit(rows[0].table_title)[0])
+            for start in range(len(title) - len(acronym) + 1):
+                run = title[start:start + len(acronym)]
+                if "".join(w[0] for w in run).upper() == acronym:
+                    text = re.sub(rf"\b{acronym}\b", " ".join(run), text)
+                    break
+    return question if text == question.text else analyse(text)
+
+
+def _SPAN_ONLY(text: str) -> bool:
+    """"What was the change in X during 1985-1995?" asks how it moved, with every year between;
+    "by how much did X rise from 1995 to 2015?" asks for the difference of the two ends."""
+    return not re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|points?|margin|net change)\b", text)
+
+
+def _best_tables(question: Question, tables: dict[TableKey, list[Chunk]]) -> set[TableKey]:
+    """`tables_for` (title words twice, headers once), with ties broken by the unit in the
+    title's parentheses: "share of GDP" is Table 1's "(% of GDP)"."""
+    keys = tables_for(question, tables)
+    if len(keys) <= 1:
+        return keys
+    wanted = set(tokenize(" ".join(question.content)))
+    by_unit = {k: len(wanted & set(tokenize(measure_and_unit(tables[k][0].table_title)[1]))) for k in keys}
+    best = max(by_unit.values())
+    return {k for k, score in by_unit.items() if score == best}
+
+
+def foreign_measure(question: Question, rows: list[Chunk]) -> str | None:
+    """Why a table cannot answer: the question puts a word before the table's measure that the
+    table does not ("high-technology exports" of a table of manufactured exports). The word
+    before is fine when it is the table's own (its title or unit), a row's label, a unit word
+    ("total exports") or a function word."""
+    measure, unit = measure_and_unit(rows[0].table_title)
+    measure_words = words(measure)
+    if not measure_words:
+        return None
+    head = tokenize(measure_words[-1])
+    own = set(tokenize(rows[0].table_title)) | set(tokenize(unit))
+    labels = {w for r in rows for w in words(label_of(r))}
+    tokens = words(question.text)
+    for i, token in enumerate(tokens[1:], start=1):
+        if tokenize(token) != head or not head:
+            continue
+        before = tokens[i - 1]
+        known = before in QUESTION_WORDS or before in UNIT_WORDS or before in _QUANTIFIERS or before in labels or before in COUNTRIES \
+            or DEMONYMS.get(before) is not None or before.isdigit() or len(before) < 2 \
+            or set(tokenize(before)) <= own
+        if not known:
+            said = re.search(rf"([\w-]*\b{re.escape(before)}\b[\w-]*)\W+{re.escape(token)}", question.text, re.IGNORECASE)
+            return f"{table_of(rows[0])} gives {measure}, not {said.group(1) if said else before} {token}"
+    return None
+
+
+def states_period(plan: TablePlan, sentence: str, paragraph: str) -> bool:
+    """Whether a sentence of prose states the period a one-row trend or difference asks about
+    ("Vietnam's ratio rose from 42.7% in 2000 to 64.7% in 2010 and 83.2% in 2017"): it names
+    both ends of the span, gives at least two figures, uses every word of the table's measure,
+    and its paragraph names the row."""
+    if plan.operation not in (Operation.TREND, Operation.DIFFERENCE) or len(plan.rows) != 1 or len(plan.columns) < 2:
+        return False
+    ends = {plan.columns[0], plan.columns[-1]}
+    years = set(YEAR_RE.findall(sentence))
+    figures = [f for f in re.findall(r"\d+(?:\.\d+)?(?=\s*%)", sentence)]
+    measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
+    label = word_set(label_of(plan.rows[0]))
+    return ends <= years and len(figures) >= 2 and bool(measure) and measure <= set(tokenize(sentence)) \
+        and label <= word_set(paragraph)
+
+
+def _numeric(rows: list[Chunk]) -> bool:
+    values = [v for r in rows for _, v in r.cells[1:] if v.strip() not in EMPTY_CELLS]
+    return bool(values) and sum(_number(v) is not None for v in values) >= 0.8 * len(values)
+
+
+def _named_rows(question: Question, rows: list[Chunk]) -> list[Chunk]:
+    """The rows the question names, in the order it names them: a country by its name or its
+    demonym ("Thai"), any other label by all its words."""
+    tokens = [DEMONYMS.get(w, w) for w in words(question.text)]
+    asked = {match_form(t) for t in tokens}
+    found: list[tuple[int, Chunk]] = []
+    for row in rows:
+        label_words = word_set(label_of(row))
+        if not label_words:
+            continue
+        countries = label_words & COUNTRIES
+        if countries:
+            hit = countries <= asked
+        else:
+            hit = label_words <= asked and not label_words <= {"total", "all", "average"}
+        if hit:
+            first = min(i for i, t in enumerate(tokens) if match_form(t) in label_words)
+            found.append((first, row))
+    return [row for _, row in sorted(found, key=lambda pair: pair[0])]
+
+
+def _missing_countries(question: Question, rows: list[Chunk]) -> list[str]:
+    """Countries the question names that are not rows of a table whose rows are countries."""
+    labels = {w for r in rows for w in word_set(label_of(r))}
+    if sum(1 for w in labels if w in COUNTRIES) < 2:
+        return []
+    return [c for c in question.countries if match_form(c) not in labels]
+
+
+def _asked_columns(text: str, years: tuple[str, ...], columns: list[str]) -> list[str] | None:
+    """The year columns asked about: every column of a span ("from 1985 to 2015", "over
+    1995-2015", "since 2000"), else the years named. None when a year named is not a column."""
+    if any(y not in columns for y in years):
+        return None
+    span = _SPAN_RE.search(text) or _loose_span(text, years)
+    if span and len(years) == 2:
+        low, high = sorted((span.group(1), span.group(2)))
+        if re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|ratio|times|points?)\b", text) \
+                and not _TREND_RE.search(text.replace(span.group(0), " ")):
+            return [c for c in columns if c in (low, high)]
+        return [c for c in columns if low <= c <= high]
+    since = _SINCE_RE.search(text)
+    if since and len(years) == 1:
+        return [c for c in columns if c >= since.group(1)]
+    return [c for c in columns if c in years]
+
+
+def _loose_span(text: str, years: tuple[str, ...]) -> re.Match | None:
+    """"after 2010, up to 2017", "starting in 1990 and ending in 2005": two years joined by words
+    that run from one to the other, not a list of two ("in 2000 and in 2017")."""
+    if len(years) != 2:
+        return None
+    match = re.search(rf"\b(?:after|from|since|starting (?:in|from)|beginning (?:in|from)|between)\s+({years[0]})\b"
+                      rf"[^?.]{{0,30}}?\b(?:up to|to|until|till|through|and ending in|ending in)\s+({years[1]})\b", text)
+    return match
+
+
+def _ordered_as_asked(text: str, columns: list[str]) -> list[str]:
+    return sorted(columns, key=lambda c: text.find(c))
+
+
+def _threshold(text: str) -> tuple[str, Decimal] | None:
+    match = _THRESHOLD_RE.search(text)
+    if not match or YEAR_RE.fullmatch(match.group(2)):
+        return None
+    low = match.group(1).split()[0] in ("below", "under", "less", "lower", "at", "beneath") and \
+        not match.group(1).startswith("at least")
+    return ("below" if low else "above"), Decimal(match.group(2))
+
+
+def _number(text: str) -> Decimal | None:
+    text = fold(text).strip().replace(",", "")
+    if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+# --- what the answer states ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A composed answer: its sentences (each with the rows it cites, by position in `rows`),
+    the rows cited, and the cells it states (gaps included)."""
+
+    sentences: tuple[tuple[str, tuple[int, ...]], ...]
+    rows: tuple[Chunk, ...]
+    cells: tuple[Cell, ...]
+
+
+class _Writer:
+    """Sentences over one table, citing rows by their number in the order first cited."""
+
+    def __init__(self, plan: TablePlan, tables: dict[TableKey, list[Chunk]], several_documents: bool):
+        first = tables[plan.key][0]
+        self.plan = plan
+        self.table = table_of(first) + (f" of {plan.key[0]}" if several_documents else "")
+        self.measure, self.unit = measure_and_unit(first.table_title)
+        self.rows: list[Chunk] = []
+        self.cells: list[Cell] = []
+        self.sentences: list[tuple[str, tuple[int, ...]]] = []
+
+    def cite(self, *rows: Chunk) -> tuple[int, ...]:
+        for row in rows:
+            if row not in self.rows:
+                self.rows.append(row)
+        return tuple(self.rows.index(r) for r in rows)
+
+    def say(self, text: str, *rows: Chunk) -> None:
+        self.sentences.append((text, self.cite(*rows)))
+
+    def used(self, *cells: Cell) -> None:
+        self.cells.extend(c for c in cells if c not in self.cells)
+
+    def amount(self, cell: Cell) -> str:
+        """A figure with its unit as the table gives it: "38.11%" for "(% of ...)"."""
+        text = fold(cell.text)
+        if self.unit.startswith("%"):
+            return f"{text}%"
+        return f"{text} {self.unit}".strip() if self.unit and not self.unit[0].isdigit() else text
+
+    def what(self, label: str) -> str:
+        return f"{_possessive(label)} {self.measure}" if self.measure else f"{label}'s figure"
+
+    def points(self) -> str:
+        return "percentage points" if self.unit.startswith("%") else "points"
+
+    def unit_note(self) -> str:
+        return f" ({self.unit})" if self.unit else ""
+
+    def statement(self) -> Statement:
+        return Statement(tuple(self.sentences), tuple(self.rows), tuple(self.cells))
+
+
+def compose(plan: TablePlan, tables: dict[TableKey, list[Chunk]], several_documents: bool = False) -> Statement:
+    writer = _Writer(plan, tables, several_documents)
+    {Operation.TREND: _trend, Operation.COMPARISON: _comparison, Operation.RANKING: _ranking,
+     Operation.DIFFERENCE: _difference, Operation.RATIO: _ratio}[plan.operation](writer)
+    return writer.statement()
+
+
+def _present(cells: list[Cell]) -> list[Cell]:
+    return [c for c in cells if c.value is not None]
+
+
+def _gap_sentence(w: _Writer, label: str, gaps: list[Cell], present: list[Cell], row: Chunk) -> None:
+    """"Table 2 has no figure for Vietnam before 2000 / in 2015 / for 1985 to 1995"."""
+    if not gaps:
+        return
+    w.used(*gaps)
+    years = [g.column for g in gaps]
+    first_present = present[0].column if present else None
+    last_present = present[-1].column if present else None
+    if first_present and all(y < first_present for y in years):
+        where = f"before {first_present}"
+    elif last_present and all(y > last_present for y in years):
+        where = f"after {last_present}"
+    else:
+        where = "in " + _and(years)
+    w.say(f"{w.table} has no figure for {label} {where}.", row)
+
+
+def _trend(w: _Writer) -> None:
+    for row in w.plan.rows:
+        cells = w.plan.cells(row)
+        present = _present(cells)
+        label = label_of(row)
+        if len(present) >= 2:
+            first, last = present[0], present[-1]
+            verb = "rose" if last.value > first.value else "fell" if last.value < first.value else "stayed"
+            change = f"{verb} from {w.amount(first)} in {first.column} to {w.amount(last)} in {last.column}" \
+                if verb != "stayed" else f"was {w.amount(first)} in {first.column} and in {last.column}"
+            w.say(f"{w.what(label)}{w.unit_note()} {change} ({w.table}).", row)
+            if len(present) > 2:
+                peak, trough = max(present, key=lambda c: c.value), min(present, key=lambda c: c.value)
+
+                def between(c: Cell) -> str:
+                    mark = " (its peak)" if c is peak else " (its low)" if c is trough else ""
+                    return f"{w.amount(c)} in {c.column}{mark}"
+
+                w.sentences.append((f"In between: {_and([between(c) for c in present[1:-1]])}.", ()))
+        elif present:
+            only = present[0]
+            w.say(f"{w.what(label)}{w.unit_note()} was {w.amount(only)} in {only.column} ({w.table}).", row)
+        w.used(*present)
+        _gap_sentence(w, label, [c for c in cells if c.value is None], present, row)
+
+
+def _fallback(w: _Writer, cell: Cell) -> Cell:
+    """With "the most recent figure", an empty asked cell gives way to the row's last figure."""
+    if cell.value is not None or not w.plan.latest:
+        return cell
+    earlier = [Cell(cell.row, cell.label, c.strip(), v.strip()) for c, v in cell.row.cells[1:]
+               if YEAR_RE.fullmatch(c.strip()) and _number(v) is not None]
+    return earlier[-1] if earlier else cell
+
+
+def _comparison(w: _Writer) -> None:
+    column = w.plan.columns[0]
+    cells = [_fallback(w, w.plan.cells(row)[0]) for row in w.plan.rows]
+    present = _present(cells)
+    parts = []
+    for cell in present:
+        n = w.cite(cell.row)[0] + 1
+        when = "" if cell.column == column else f" in {cell.column}, its latest figure"
+        parts.append(f"{_possessive(cell.label)} was {w.amount(cell)}{when} [{n}]")
+    w.used(*present)
+    if present:
+        head = f"In {column}, {w.measure}{w.unit_note()} ({w.table}): " if w.measure else f"In {column} ({w.table}): "
+        w.sentences.append((head + "; ".join(parts) + ".", ()))
+    if len(present) >= 2:
+        ordered = sorted(present, key=lambda c: c.value, reverse=True)
+        if len(present) == 2:
+            high, low = ordered
+            if high.value == low.value:
+                w.sentences.append((f"Both are {w.amount(high)}.", ()))
+            else:
+                w.sentences.append((f"{high.label} is higher, by {_difference_text(high, low)} {w.points()} "
+                                    f"({fold(high.text)} − {fold(low.text)}).", ()))
+        else:
+            w.sentences.append((f"Highest: {ordered[0].label}; lowest: {ordered[-1].label}.", ()))
+    for cell in cells:
+        if cell.value is None:
+            w.used(cell)
+            w.say(f"{w.table} has no figure for {cell.label} in {cell.column}.", cell.row)
+
+
+def _ranking(w: _Writer) -> None:
+    column = w.plan.columns[0]
+    cells = [w.plan.cells(row)[0] for row in w.plan.rows]
+    present = _present(cells)
+    gaps = [c for c in cells if c.value is None]
+    if not present:
+        return
+    ordered = sorted(present, key=lambda c: c.value, reverse=w.plan.extreme != "min")
+    scope = f"of the {len(present)} countries with a figure" if all(
+        word_set(c.label) & COUNTRIES for c in present) else f"of the {len(present)} rows with a figure"
+
+    def listed(chosen: list[Cell]) -> str:
+        return ", ".join(f"{c.label} ({w.amount(c)}) [{w.cite(c.row)[0] + 1}]" for c in chosen)
+
+    if w.plan.threshold is not None:
+        side, limit = w.plan.threshold
+        chosen = [c for c in ordered if (c.value > limit if side == "above" else c.value < limit)]
+        limit_text = f"{limit}%" if w.unit.startswith("%") else str(limit)
+        if chosen:
+            head = f"In {column}, {len(chosen)} {scope} {'were' if len(chosen) > 1 else 'was'} {side} {limit_text} " \
+                   f"in {w.measure} ({w.table}): {listed(chosen)}."
+        else:
+            best = ordered[0]
+            head = f"In {column}, none {scope} was {side} {limit_text} in {w.measure} ({w.table}); " \
+                   f"the nearest was {listed([best])}."
+        w.sentences.append((head, ()))
+        w.used(*chosen)
+    else:
+        top = ordered[:max(1, w.plan.top)]
+        word = "lowest" if w.plan.extreme == "min" else "highest"
+        if len(top) == 1:
+            head = f"In {column}, {top[0].label} had the {word} {w.measure} {scope} in {w.table}: {listed(top)}."
+        else:
+            head = f"In {column}, the {len(top)} {word} {w.measure} {scope} in {w.table} were {listed(top)}."
+        w.sentences.append((head, ()))
+        w.used(*top)
+        rest = ordered[len(top):]
+        if rest:
+            w.sentences.append(("The others, in order: " + ", ".join(
+                f"{c.label} {fold(c.text)} [{w.cite(c.row)[0] + 1}]" for c in rest) + ".", ()))
+            w.used(*rest)
+    for gap in gaps:
+        w.used(gap)
+        w.say(f"{w.table} has no figure for {gap.label} in {column}, so it is not ranked.", gap.row)
+
+
+def _two_cells(w: _Writer) -> list[Cell]:
+    """The two cells of a difference or a ratio, in the order the question names them."""
+    if len(w.plan.rows) == 1:
+        return w.plan.cells(w.plan.rows[0])
+    return [_fallback(w, w.plan.cells(row)[0]) for row in w.plan.rows[:2]]
+
+
+def _difference(w: _Writer) -> None:
+    cells = _two_cells(w)
+    if any(c.value is None for c in cells):
+        _comparison_or_trend_gaps(w, cells)
+        return
+    a, b = cells
+    w.used(a, b)
+    if a.label == b.label:  # one row, two years: how it moved
+        first, last = sorted((a, b), key=lambda c: c.column)
+        verb = "rose" if last.value > first.value else "fell" if last.value < first.value else "was unchanged"
+        change = _difference_text(last, first) if last.value >= first.value else _difference_text(first, last)
+        w.say(f"{w.what(a.label)}{w.unit_note()} {verb} from {w.amount(first)} in {first.column} to "
+              f"{w.amount(last)} in {last.column} ({w.table}), a change of {change} {w.points()} "
+              f"({fold(last.text)} − {fold(first.text)}).", a.row)
+        return
+    high, low = sorted((a, b), key=lambda c: c.value, reverse=True)
+    when = a.column if a.column == b.column else f"{a.column} and {b.column}"
+    w.sentences.append((
+        f"In {when}, {w.what(a.label)}{w.unit_note()} was {w.amount(a)} [{w.cite(a.row)[0] + 1}] and "
+        f"{_possessive(b.label)} {w.amount(b)} [{w.cite(b.row)[0] + 1}] ({w.table}): {high.label}'s was higher by "
+        f"{_difference_text(high, low)} {w.points()} ({fold(high.text)} − {fold(low.text)}).", ()))
+
+
+def _ratio(w: _Writer) -> None:
+    cells = _two_cells(w)
+    if any(c.value is None for c in cells):
+        _comparison_or_trend_gaps(w, cells)
+        return
+    a, b = cells
+    w.used(a, b)
+    if b.value == 0:
+        w.say(f"{w.what(b.label)} was 0 in {b.column} ({w.table}): no ratio can be taken.", b.row)
+        return
+    ratio = (a.value / b.value).quantize(Decimal("0.01"))
+    left = f"{_possessive(a.label)} {a.column}" if a.label != b.label or a.column != b.column else a.label
+    right = f"{_possessive(b.label)} {b.column}" if a.label != b.label else b.column
+    w.sentences.append((
+        f"{w.what(a.label) if a.label == b.label else w.measure.capitalize()}{w.unit_note()}: "
+        f"{left} figure was {w.amount(a)} [{w.cite(a.row)[0] + 1}] and {right} figure {w.amount(b)} "
+        f"[{w.cite(b.row)[0] + 1}] ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).", ()))
+
+
+def _comparison_or_trend_gaps(w: _Writer, cells: list[Cell]) -> None:
+    """A difference or ratio with an empty cell: the figure there is, and the gap, named."""
+    for cell in cells:
+        if cell.value is not None:
+            w.used(cell)
+            w.say(f"{w.what(cell.label)}{w.unit_note()} was {w.amount(cell)} in {cell.column} ({w.table}).", cell.row)
+    for cell in cells:
+        if cell.value is None:
+            w.used(cell)
+            w.say(f"{w.table} has no figure for {cell.label} in {cell.column}, so no difference can be taken.",
+                  cell.row)
+
+
+def _difference_text(high: Cell, low: Cell) -> str:
+    """high − low, exact to the decimals the cells print: never rounded away from them."""
+    return str(high.value - low.value)
+
+
+def _possessive(label: str) -> str:
+    return f"{label}'" if label.endswith("s") else f"{label}'s"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
