@@ -31,7 +31,8 @@ from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.engine.table_answer import compose, near_miss, states_instead, table_of
-from chat_app.engine.table_query import Statement, TablePlan, foreign_measure, plan, states_period
+from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, plan,
+                                        states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
 from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher
@@ -154,6 +155,10 @@ class AnswerEngine:
         if not hits:
             return refused("No passage matches the question.")
         cells = plan(q, tables)
+        if cells is not None and cells.missing:
+            if not self._prose_has(hits, lambda sentence, paragraph: states_missing_year(cells, sentence)):
+                return refused(f"{cells.lacks(len(self.documents) > 1)}.")
+            cells = None  # the text gives what the table lacks: the reader quotes it
         if cells is not None:  # a trend, comparison, ranking, difference or ratio: read from the cells
             foreign = foreign_measure(q, tables[cells.key])
             if foreign:
@@ -291,7 +296,14 @@ class AnswerEngine:
         else:
             text = f"{text} [1]"
         citation = self._citation(1, candidate.chunk, self.quoted_rows(candidate))
-        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:RELATED_K]))
+        cells = ()
+        if candidate.cell is not None:  # the cell stated, and the other years asked about
+            cell, label = candidate.cell, candidate.chunk.cells[0][1].strip()
+            cells = tuple(CellRef(table_of(candidate.chunk), label, column.strip(), _figure(value), value.strip(),
+                                  candidate.chunk.id)
+                          for column, value in sorted([(cell.column, cell.value), *cell.more]))
+        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:RELATED_K]),
+                      table_cells=cells)
 
     def _cells_answer(self, found: Deliberation, statement: Statement) -> Answer:
         """Sentences stated from table cells, each row cited where a sentence rests on it."""
@@ -311,19 +323,25 @@ class AnswerEngine:
             if len(text) + len(said) <= MAX_ANSWER_CHARS:
                 text += said
                 citations.append(self._citation(len(citations) + 1, chunk, (row,)))
-        cells = tuple(CellRef(table_of(c.row), c.label, c.column, None if c.value is None else float(c.value),
-                              c.text, c.row.id) for c in statement.cells)
+        cells = tuple(CellRef(table_of(c.row), c.label, c.column, _figure(c.text), c.text, c.row.id)
+                      for c in statement.cells)
         return Answer(found.question, found.rewritten, text, False, tuple(citations),
                       tuple(found.hits[:RELATED_K]), table_cells=cells)
 
     def _period_in_prose(self, found: Deliberation):
         """The first retrieved prose sentence that states the period the table answer covers."""
+        return self._prose_has(found.hits, lambda sentence, paragraph: states_period(found.table_plan, sentence,
+                                                                                      paragraph))
+
+    def _prose_has(self, hits: list[Hit], test):
+        """(chunk, sentence row) of the first sentence of retrieved prose for which
+        `test(sentence, paragraph)` holds."""
         sentences = self.searcher.data.sentences
-        for hit in found.hits:
+        for hit in hits:
             if hit.chunk.kind is ChunkKind.TABLE_ROW:
                 continue
             for row in self.reader.rows_of_chunk.get(hit.chunk.id, ()):
-                if states_period(found.table_plan, sentences[row].text, hit.chunk.text):
+                if test(sentences[row].text, hit.chunk.text):
                     return hit.chunk, row
         return None
 
@@ -363,6 +381,12 @@ def _display(text: str) -> str:
     text = markdown_source_text(text)
     text = re.sub(r"^\s*[-*•]\s+", "", text)
     return " ".join(fold(text).split())
+
+
+def _figure(text: str) -> float | None:
+    """The number a cell prints ("5,950" is 5950), or None for a gap, a grade or a description."""
+    value = cell_number(text)
+    return None if value is None else float(value)
 
 
 def _shorten(text: str, limit: int = MAX_ANSWER_CHARS - 10) -> str:

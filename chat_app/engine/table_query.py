@@ -43,7 +43,7 @@ class Cell:
 
     @property
     def value(self) -> Decimal | None:
-        return _number(self.text)
+        return cell_number(self.text)
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,12 @@ class TablePlan:
     top: int = 1  # a ranking: how many places are asked for ("the two highest")
     threshold: tuple[str, Decimal] | None = None  # a ranking: ("above" | "below", value)
     latest: bool = False  # "the most recent figure": an empty asked cell falls back to the row's last figure
+    missing: tuple[str, ...] = ()  # years asked that the table has no column for
+
+    def lacks(self, several_documents: bool = False) -> str:
+        """"Table 1 has no column for 2018": why the table cannot answer."""
+        table = table_of(self.rows[0]) + (f" of {self.key[0]}" if several_documents else "")
+        return f"{table} has no column for {_and(list(self.missing))}"
 
     def cells(self, row: Chunk) -> list[Cell]:
         by_column = dict(row.cells[1:])
@@ -83,8 +89,11 @@ _TREND_RE = re.compile(
     r"every (?:figure|year|value)|all (?:the )?(?:figures|years|values)|each year|series|progress\w*|shift\w*|"
     r"rise|rose|fall|fell|grow|grew|declin\w*|increas\w*|decreas\w*)\b")
 _LATEST_RE = re.compile(r"\b(?:most recent|latest|last available|newest|last reported)\b")
-_SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|through|thru|until|till|and)\s*(1[89]\d\d|20\d\d)\b")
+# "1985-2015", "from 1985 to 2015", "between 1985 and 2015"; "in 2000 and 2017" names two years.
+_SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|through|thru|until|till)\s*(1[89]\d\d|20\d\d)\b|"
+                      r"\bbetween\s+(1[89]\d\d|20\d\d)\s+and\s+(1[89]\d\d|20\d\d)\b")
 _SINCE_RE = re.compile(r"\b(?:since|after|from)\s+(1[89]\d\d|20\d\d)\b(?!\s*(?:-|–|—|to|through|thru|until|till|and)\s*\d)")
+_AGGREGATE_LABELS = frozenset("total all average sum overall mean combined".split())
 _QUANTIFIERS = frozenset("all overall entire whole combined gross aggregate its their".split())
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _COUNT_RE = re.compile(r"\b(?:top|the|which)\s+(two|three|four|five|[2-5])\b")
@@ -116,13 +125,15 @@ def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan |
         return None  # a country the table lacks: the single-cell near-miss check refuses it
     columns = year_columns(rows[0])
     asked = _asked_columns(text, question.years, columns)
-    if asked is None:
-        return None  # a year the table lacks: the single-cell near-miss check refuses it
+    if asked is None:  # a year the table lacks: refused unless prose states it (see `missing`)
+        missing = tuple(y for y in question.years if y not in columns)
+        return TablePlan(Operation.TREND, key, tuple(named), (), missing=missing) if named else None
     threshold = _threshold(text)
     superlative = bool(_SUPERLATIVE_RE.search(text)) or bool(re.search(r"\bwhich (?:countr|econom|nation)", text))
     if (superlative or threshold) and len(named) != 2 and len(asked) <= 1 and (asked or len(named) != 1):
         count = _COUNT_RE.search(text)
-        return TablePlan(Operation.RANKING, key, tuple(named) if len(named) >= 3 else tuple(rows),
+        return TablePlan(Operation.RANKING, key,
+                         tuple(named) if len(named) >= 3 else tuple(r for r in rows if not is_aggregate(r)),
                          tuple(asked) or (columns[-1],), extreme="min" if _LOW_RE.search(text) else "max",
                          top=_COUNT_WORDS[count.group(1)] if count else 1, threshold=threshold)
     if not named:
@@ -175,6 +186,11 @@ def _best_tables(question: Question, tables: dict[TableKey, list[Chunk]]) -> set
     keys = tables_for(question, tables)
     if len(keys) <= 1:
         return keys
+    naming = {k for k in keys if _named_rows(question, tables[k], aggregates=False)}
+    if naming:  # "Hawassa's exports": the table with a Hawassa row
+        keys = naming
+        if len(keys) == 1:
+            return keys
     wanted = set(tokenize(" ".join(question.content)))
     by_unit = {k: len(wanted & set(tokenize(measure_and_unit(tables[k][0].table_title)[1]))) for k in keys}
     best = max(by_unit.values())
@@ -223,14 +239,29 @@ def states_period(plan: TablePlan, sentence: str, paragraph: str) -> bool:
         and label <= word_set(paragraph)
 
 
+def states_missing_year(plan: TablePlan, sentence: str) -> bool:
+    """Whether prose gives what the table lacks: a figure in a sentence that names every year
+    the table has no column for and uses the table's measure."""
+    measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
+    return set(plan.missing) <= set(YEAR_RE.findall(sentence)) and bool(re.search(r"\d+(?:\.\d+)?\s*%", sentence)) \
+        and bool(measure) and measure <= set(tokenize(sentence))
+
+
 def _numeric(rows: list[Chunk]) -> bool:
     values = [v for r in rows for _, v in r.cells[1:] if v.strip() not in EMPTY_CELLS]
-    return bool(values) and sum(_number(v) is not None for v in values) >= 0.8 * len(values)
+    return bool(values) and sum(cell_number(v) is not None for v in values) >= 0.8 * len(values)
 
 
-def _named_rows(question: Question, rows: list[Chunk]) -> list[Chunk]:
+def is_aggregate(row: Chunk) -> bool:
+    """A "Total" or "Average" row sums or averages the others: it is no rival in a ranking."""
+    label = word_set(label_of(row))
+    return bool(label) and label <= _AGGREGATE_LABELS
+
+
+def _named_rows(question: Question, rows: list[Chunk], aggregates: bool = True) -> list[Chunk]:
     """The rows the question names, in the order it names them: a country by its name or its
-    demonym ("Thai"), any other label by all its words."""
+    demonym ("Thai"), any other label by all its words. A "Total" row counts only when no other
+    row is named ("total park exports"), since "total" also says how a measure is taken."""
     tokens = [DEMONYMS.get(w, w) for w in words(question.text)]
     asked = {match_form(t) for t in tokens}
     found: list[tuple[int, Chunk]] = []
@@ -239,14 +270,13 @@ def _named_rows(question: Question, rows: list[Chunk]) -> list[Chunk]:
         if not label_words:
             continue
         countries = label_words & COUNTRIES
-        if countries:
-            hit = countries <= asked
-        else:
-            hit = label_words <= asked and not label_words <= {"total", "all", "average"}
+        hit = countries <= asked if countries else label_words <= asked
         if hit:
             first = min(i for i, t in enumerate(tokens) if match_form(t) in label_words)
             found.append((first, row))
-    return [row for _, row in sorted(found, key=lambda pair: pair[0])]
+    named = [row for _, row in sorted(found, key=lambda pair: pair[0])]
+    proper = [row for row in named if not is_aggregate(row)]
+    return proper if proper or not aggregates else named
 
 
 def _missing_countries(question: Question, rows: list[Chunk]) -> list[str]:
@@ -264,10 +294,9 @@ def _asked_columns(text: str, years: tuple[str, ...], columns: list[str]) -> lis
         return None
     span = _SPAN_RE.search(text) or _loose_span(text, years)
     if span and len(years) == 2:
-        low, high = sorted((span.group(1), span.group(2)))
-        if re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|ratio|times|points?)\b", text) \
-                and not _TREND_RE.search(text.replace(span.group(0), " ")):
-            return [c for c in columns if c in (low, high)]
+        low, high = sorted(y for y in span.groups() if y)
+        if re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|ratio|times|points?)\b", text):
+            return [c for c in columns if c in (low, high)]  # a difference or ratio of the two ends
         return [c for c in columns if low <= c <= high]
     since = _SINCE_RE.search(text)
     if since and len(years) == 1:
@@ -298,7 +327,8 @@ def _threshold(text: str) -> tuple[str, Decimal] | None:
     return ("below" if low else "above"), Decimal(match.group(2))
 
 
-def _number(text: str) -> Decimal | None:
+def cell_number(text: str) -> Decimal | None:
+    """The number a cell prints, exactly ("5,950" is 5950; "-" and "B+" are None)."""
     text = fold(text).strip().replace(",", "")
     if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
         return None
@@ -350,13 +380,23 @@ class _Writer:
         text = fold(cell.text)
         if self.unit.startswith("%"):
             return f"{text}%"
+        currency = re.match(r"^([A-Z]{0,3}\$|€|£|¥)\s*(.*)$", self.unit)
+        if currency:  # "(US$ million)": US$181.6 million
+            return f"{currency.group(1)}{text} {currency.group(2)}".strip()
         return f"{text} {self.unit}".strip() if self.unit and not self.unit[0].isdigit() else text
 
     def what(self, label: str) -> str:
+        if word_set(label) <= _AGGREGATE_LABELS:
+            return f"{label} {self.measure}" if self.measure else label  # "Total exports", not "Total's"
         return f"{_possessive(label)} {self.measure}" if self.measure else f"{label}'s figure"
 
-    def points(self) -> str:
-        return "percentage points" if self.unit.startswith("%") else "points"
+    def gap(self, high: Cell, low: Cell) -> str:
+        """high − low in the table's unit, exact to the decimals the cells print (never rounded
+        away from them): "11.76 percentage points", "US$141.7 million"."""
+        difference = str(high.value - low.value)
+        if self.unit.startswith("%"):
+            return f"{difference} percentage points"
+        return self.amount(Cell(high.row, high.label, high.column, difference))
 
     def unit_note(self) -> str:
         return f" ({self.unit})" if self.unit else ""
@@ -424,7 +464,7 @@ def _fallback(w: _Writer, cell: Cell) -> Cell:
     if cell.value is not None or not w.plan.latest:
         return cell
     earlier = [Cell(cell.row, cell.label, c.strip(), v.strip()) for c, v in cell.row.cells[1:]
-               if YEAR_RE.fullmatch(c.strip()) and _number(v) is not None]
+               if YEAR_RE.fullmatch(c.strip()) and cell_number(v) is not None]
     return earlier[-1] if earlier else cell
 
 
@@ -436,7 +476,7 @@ def _comparison(w: _Writer) -> None:
     for cell in present:
         n = w.cite(cell.row)[0] + 1
         when = "" if cell.column == column else f" in {cell.column}, its latest figure"
-        parts.append(f"{_possessive(cell.label)} was {w.amount(cell)}{when} [{n}]")
+        parts.append(f"{cell.label} {w.amount(cell)}{when} [{n}]")
     w.used(*present)
     if present:
         head = f"In {column}, {w.measure}{w.unit_note()} ({w.table}): " if w.measure else f"In {column} ({w.table}): "
@@ -448,7 +488,7 @@ def _comparison(w: _Writer) -> None:
             if high.value == low.value:
                 w.sentences.append((f"Both are {w.amount(high)}.", ()))
             else:
-                w.sentences.append((f"{high.label} is higher, by {_difference_text(high, low)} {w.points()} "
+                w.sentences.append((f"{high.label} is higher, by {w.gap(high, low)} "
                                     f"({fold(high.text)} − {fold(low.text)}).", ()))
         else:
             w.sentences.append((f"Highest: {ordered[0].label}; lowest: {ordered[-1].label}.", ()))
@@ -521,17 +561,17 @@ def _difference(w: _Writer) -> None:
     if a.label == b.label:  # one row, two years: how it moved
         first, last = sorted((a, b), key=lambda c: c.column)
         verb = "rose" if last.value > first.value else "fell" if last.value < first.value else "was unchanged"
-        change = _difference_text(last, first) if last.value >= first.value else _difference_text(first, last)
+        high, low = (last, first) if last.value >= first.value else (first, last)
         w.say(f"{w.what(a.label)}{w.unit_note()} {verb} from {w.amount(first)} in {first.column} to "
-              f"{w.amount(last)} in {last.column} ({w.table}), a change of {change} {w.points()} "
-              f"({fold(last.text)} − {fold(first.text)}).", a.row)
+              f"{w.amount(last)} in {last.column} ({w.table}), a change of {w.gap(high, low)} "
+              f"({fold(high.text)} − {fold(low.text)}).", a.row)
         return
     high, low = sorted((a, b), key=lambda c: c.value, reverse=True)
     when = a.column if a.column == b.column else f"{a.column} and {b.column}"
     w.sentences.append((
-        f"In {when}, {w.what(a.label)}{w.unit_note()} was {w.amount(a)} [{w.cite(a.row)[0] + 1}] and "
+        f"In {when}, {w.what(a.label)}{w.unit_note()} stood at {w.amount(a)} [{w.cite(a.row)[0] + 1}] and "
         f"{_possessive(b.label)} {w.amount(b)} [{w.cite(b.row)[0] + 1}] ({w.table}): {high.label}'s was higher by "
-        f"{_difference_text(high, low)} {w.points()} ({fold(high.text)} − {fold(low.text)}).", ()))
+        f"{w.gap(high, low)} ({fold(high.text)} − {fold(low.text)}).", ()))
 
 
 def _ratio(w: _Writer) -> None:
@@ -564,11 +604,6 @@ def _comparison_or_trend_gaps(w: _Writer, cells: list[Cell]) -> None:
             w.used(cell)
             w.say(f"{w.table} has no figure for {cell.label} in {cell.column}, so no difference can be taken.",
                   cell.row)
-
-
-def _difference_text(high: Cell, low: Cell) -> str:
-    """high − low, exact to the decimals the cells print: never rounded away from them."""
-    return str(high.value - low.value)
 
 
 def _possessive(label: str) -> str:

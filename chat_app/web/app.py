@@ -21,6 +21,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from chat_app.web.cards import Card, answer_cards, hit_cards  # noqa: E402
+from chat_app.web.charts import chart_of  # noqa: E402
 from chat_app.engine import AnswerEngine  # noqa: E402
 from chat_app.web.highlight import escape_markdown, passage_markdown  # noqa: E402
 from chat_app.documents.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
@@ -164,6 +165,13 @@ def draw_answer(answer: Answer, engine: AnswerEngine) -> None:
     st.markdown(escape_markdown(answer.text))
     if answer.note:
         st.caption(escape_markdown(answer.note))
+    chart = chart_of(answer)
+    if chart is not None:
+        st.altair_chart(chart.altair(), width="stretch", alt=chart.description())
+        st.caption(escape_markdown(chart.caption))
+        with st.expander("Figures charted"):
+            st.table([{"row": r["row"], "column": r["column"], "value": "no figure" if r["value"] is None else c.text}
+                      for r, c in zip(chart.rows(), chart.cells)])
     for card in answer_cards(answer, documents):
         draw_card(card)
 

@@ -1,0 +1,148 @@
+"""Questions over several cells of a table, answered from the cells with the real model and index:
+trends, comparisons, rankings, differences and ratios; gaps named; what the table lacks refused;
+the same over a second document's table and over the paper read from a PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.helpers import run_cli
+
+TABLE_2_THAILAND = ["38.11", "63.13", "73.10", "75.37", "76.80", "75.33", "77.79"]
+
+
+def _figures(answer) -> list[tuple[str, str, str]]:
+    return [(c.row, c.column, c.text) for c in answer.table_cells]
+
+
+def test_trend_states_every_year_of_the_span_with_unit_and_table(engine):
+    answer = engine.ask("How did Thailand's share of manufactured goods in total exports evolve from 1985 to 2015?")
+    assert not answer.abstained
+    assert answer.text.startswith("Thailand's manufactured exports rose from 38.11")
+    assert "in 1985 to 77.79" in answer.text and "(Table 2)" in answer.text
+    assert all(figure in answer.text for figure in TABLE_2_THAILAND)
+    assert _figures(answer) == [("Thailand", str(y), v) for y, v in zip(range(1985, 2020, 5), TABLE_2_THAILAND)]
+    assert {c.chunk_id for c in answer.table_cells} == {answer.citations[0].chunk.id}
+    assert answer.citations[0].chunk.cells[0][1] == "Thailand"
+    assert "[1]" in answer.text
+
+
+def test_comparison_gives_each_row_its_figure_and_citation_and_an_exact_difference(engine):
+    answer = engine.ask("Compare Vietnam and Korea on manufacturing value added relative to GDP in 2000")
+    assert "Vietnam 18.45% [1]" in answer.text and "Korea 26.01% [2]" in answer.text
+    assert "7.56 percentage points (26.01 − 18.45)" in answer.text
+    assert [c.chunk.cells[0][1] for c in answer.citations] == ["Vietnam", "Korea"]
+    assert _figures(answer) == [("Vietnam", "2000", "18.45"), ("Korea", "2000", "26.01")]
+
+
+def test_ranking_orders_the_column_cites_every_row_and_names_a_gap(engine):
+    lowest = engine.ask("Which country had the lowest share of manufactured exports in 2010?")
+    assert lowest.text.startswith("In 2010, Indonesia had the lowest manufactured exports")
+    assert "Indonesia (37.50) [1]" in lowest.text
+    assert len(lowest.citations) == len(lowest.table_cells) == 6  # every country with a 2010 figure
+    values = [c.value for c in lowest.table_cells]
+    assert values == sorted(values)
+
+    with_gap = engine.ask("Which country had the highest manufactured export share in 2015?")
+    assert "Korea (89.65) [1]" in with_gap.text
+    assert "Table 2 has no figure for Vietnam in 2015, so it is not ranked" in with_gap.text
+    assert ("Vietnam", "2015", "-") in _figures(with_gap)
+
+
+def test_threshold_lists_every_row_above_the_value(engine):
+    answer = engine.ask("Which countries had manufacturing value-added above 30% of GDP in 2010?")
+    assert "were" not in answer.text.split(":")[0] and "Thailand (31.07%)" in answer.text
+    assert [c.row for c in answer.table_cells] == ["Thailand"]
+
+
+def test_difference_over_time_and_ratio_show_how_they_were_computed(engine):
+    fell = engine.ask("By how much did Japan's manufacturing share of GDP decline from 1995 to 2015?")
+    assert "fell from 23.47% in 1995 to 20.72% in 2015" in fell.text
+    assert "2.75 percentage points (23.47 − 20.72)" in fell.text
+    ratio = engine.ask("What is the ratio of Malaysia's manufactured export share in 2000 to its share in 1985?")
+    assert "80.43" in ratio.text and "27.17" in ratio.text and "2.96 (80.43 ÷ 27.17)" in ratio.text
+
+
+def test_empty_cells_are_named_as_gaps_not_skipped(engine):
+    answer = engine.ask("How did Vietnam's share of manufactured exports evolve from 1990 to 2010?")
+    assert not answer.abstained
+    assert "from 42.66 in 2000 to 64.65 in 2010" in answer.text
+    assert "Table 2 has no figure for Vietnam before 2000" in answer.text
+    gaps = [c for c in answer.table_cells if c.value is None]
+    assert [(g.column, g.text) for g in gaps] == [("1990", "-"), ("1995", "-")]
+
+    one_side = engine.ask("Compare Japan and Korea on manufacturing value added as a share of GDP in 2017.")
+    assert "Korea 27.57%" in one_side.text and "Table 1 has no figure for Japan in 2017" in one_side.text
+
+
+def test_prose_summary_of_the_period_is_quoted_beside_the_cells(engine):
+    answer = engine.ask("How did Vietnam's share of manufactured exports change from 2000 to 2017?")
+    assert "42.66" in answer.text and "83.20" in answer.text
+    assert "The text says: “Turning to the share of manufactured exports" in answer.text
+    prose = answer.citations[-1]
+    assert prose.chunk.kind.value != "table_row" and "42.7% in 2000" in prose.quote
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("Compare Singapore and Vietnam on manufactured exports as a share of total exports in 2010.",
+     "Singapore is not in Table 2"),
+    ("By how many points did Vietnam's manufacturing value-added share of GDP change between 2010 and 2018?",
+     "Table 1 has no column for 2018"),
+    ("Compare Malaysia and Thailand on high-technology exports as a share of manufactured exports in 2015.",
+     "Table 2 gives manufactured exports, not high-technology exports"),
+])
+def test_what_the_table_lacks_is_refused_with_the_reason(engine, question, reason):
+    answer = engine.ask(question)
+    assert answer.abstained and answer.text.startswith("The paper does not say.")
+    assert reason in answer.text
+    assert answer.table_cells == ()
+
+
+def test_single_cell_answers_are_unchanged_and_carry_their_cell(engine):
+    answer = engine.ask("What was Thailand's manufacturing value added as a percentage of GDP in 2010?")
+    assert answer.text == "Thailand's manufacturing value-added was 31.07% of GDP in 2010 (Table 1) [1]."
+    assert _figures(answer) == [("Thailand", "2010", "31.07")]
+
+
+def test_json_answer_carries_table_cells(paper_index):
+    from tests.helpers import cli_env
+
+    done = run_cli("chat_app", "ask", "--json", "--index", str(paper_index.settings.index_dir),
+                   "Which country ranked first on manufactured exports as a share of total exports in 2010?",
+                   env=cli_env(paper_index.settings))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    first = record["table_cells"][0]
+    assert first == {"table": "Table 2", "row": "Japan", "column": "2010", "value": 89.0, "text": "89.00",
+                     "chunk_id": record["citations"][0]["chunk_id"]}
+    assert all(set(c) == set(first) for c in record["table_cells"])
+
+
+def test_a_second_documents_table_is_read_from_its_own_headers(two_documents):
+    trend = two_documents.ask("How did Hawassa's exports change from 2017 to 2020?")
+    assert trend.text.startswith("Hawassa's exports (US$ million) rose from US$18.6 million in 2017 to "
+                                 "US$97.3 million in 2020 (Table 1 of ethiopia_industrial_parks.md)")
+    assert {c.chunk.doc for c in trend.citations} == {"ethiopia_industrial_parks.md"}
+
+    ranking = two_documents.ask("Which park exported the most in 2019?")
+    assert "Hawassa (US$112.7 million)" in ranking.text
+    assert "Total" not in [c.row for c in ranking.table_cells]  # a sum is no rival of its parts
+
+    paper = two_documents.ask("How did Thailand's manufactured exports evolve from 1985 to 2015?")
+    assert {c.chunk.doc for c in paper.citations} == {"east_asian_industrial_policy.md"}
+
+
+def test_tables_read_from_a_pdf_answer_the_same(pdf_index, pdf_searcher, engine):
+    from chat_app.engine import AnswerEngine
+
+    from_pdf = AnswerEngine(pdf_searcher, pdf_index.settings)
+    for question in ("How did Thailand's share of manufactured goods in total exports evolve from 1985 to 2015?",
+                     "Compare Vietnam and Korea on manufacturing value added relative to GDP in 2000"):
+        pdf, markdown = from_pdf.ask(question), engine.ask(question)
+        assert _figures(pdf) == _figures(markdown)
+        assert re.sub(r"\[\d+\]", "", pdf.text.split(" The text says")[0]) == \
+            re.sub(r"\[\d+\]", "", markdown.text.split(" The text says")[0])
+        assert all(c.page is not None for c in pdf.citations)
