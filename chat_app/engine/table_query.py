@@ -455,7 +455,7 @@ def _trend(w: _Writer) -> None:
         elif present:
             only = present[0]
             w.say(f"{w.what(label)}{w.unit_note()} was {w.amount(only)} in {only.column} ({w.table}).", row)
-        w.used(*present)
+        w.used(*cells)  # in column order, gaps in their place: a chart draws them as gaps
         _gap_sentence(w, label, [c for c in cells if c.value is None], present, row)
 
 

@@ -427,3 +427,56 @@ def test_answers_can_be_limited_to_one_document(two_documents, monkeypatch):
     chooser.set_value([]).run()
     refusal = ask(at, "What was Vietnam's inflation rate in 2017?")
     assert "The documents do not say." in texts(refusal.warning)
+
+
+# --- charts of table answers -------------------------------------------------------------------
+
+def _chart_data(message):
+    """The data of the one chart in a message, as the browser receives it (Arrow)."""
+    import json
+
+    import pyarrow as pa
+
+    charts = message.get("vega_lite_chart")
+    assert len(charts) == 1
+    proto = charts[0].proto
+    frame = pa.ipc.open_stream(proto.data.data).read_all().to_pandas()
+    return json.loads(proto.spec), [(r.row, r.column, r.value) for r in frame.itertuples()]
+
+
+def _figures_in(text: str) -> list[float]:
+    import re
+
+    return [float(f) for f in re.findall(r"(?<![\d.])\d+\.\d\d(?!\d)", text)]
+
+
+def test_trend_answer_draws_a_line_of_the_cited_cells(app):
+    answer = ask(app, "How did Thailand's share of manufactured goods in total exports evolve from 1985 to 2015?")
+    spec, data = _chart_data(answer)
+    assert spec["mark"]["type"] == "line" and spec["mark"]["invalid"] is None  # a gap breaks the line
+    assert spec["title"].startswith("Table 2. Manufactured exports")
+    text = unescape(answer.markdown[0].value)
+    assert sorted(value for _, _, value in data) == sorted(_figures_in(text.split(" The text says")[0]))
+    assert [column for _, column, _ in data] == [str(y) for y in range(1985, 2020, 5)]
+    caption = unescape(texts(answer.caption)[0])
+    assert caption.startswith("Source: [1] Pham, Ohno & Tran (2019)") and "section 2" in caption
+
+
+def test_comparison_answer_draws_bars_and_a_gap_stays_a_gap(app):
+    answer = ask(app, "How did Vietnam's share of manufactured exports evolve from 1990 to 2010?")
+    _, data = _chart_data(answer)
+    import math
+
+    assert [(column, None if math.isnan(value) else value) for _, column, value in data] == \
+        [("1990", None), ("1995", None), ("2000", 42.66), ("2005", 50.19), ("2010", 64.65)]
+    assert "No figure in the table for Vietnam 1990, Vietnam 1995 (left as a gap)" in unescape(texts(answer.caption)[0])
+
+    bars = ask(app, "Compare Vietnam and Korea on manufacturing value added relative to GDP in 2000")
+    spec, data = _chart_data(bars)
+    assert spec["mark"]["type"] == "bar" and "(% of GDP)" in spec["title"]
+    assert data == [("Vietnam", "2000", 18.45), ("Korea", "2000", 26.01)]
+
+
+def test_prose_answers_draw_no_chart(app):
+    answer = ask(app, "When was BUILD established?")
+    assert not answer.get("vega_lite_chart")

@@ -87,3 +87,42 @@ def test_ask_see_cited_answer_open_card_and_find_passages(server):
             browser.close()
     for name in ("answer_with_source_card.png", "find_passages.png", "answer_phone_width.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+def test_table_answers_draw_their_charts(server):
+    """A trend draws a line and a comparison bars; the figures the answer states are the
+    figures the chart was given (its "Figures charted" table and its text alternative)."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    questions = {
+        "trend": "How did Thailand's share of manufactured goods in total exports evolve from 1985 to 2015?",
+        "comparison": "Compare Vietnam, Thailand and Korea on manufacturing value added relative to GDP in 2010",
+    }
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = open_app(browser, server, height=1500)
+            for kind, question in questions.items():
+                answer = wait_for_answer(page, press_question(page, question))
+                chart = answer.locator('[data-testid="stVegaLiteChart"]')
+                expect(chart).to_be_visible()
+                expect(chart.locator("canvas, svg").first).to_be_visible()
+                text = answer.locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+                stated = sorted(re.findall(r"(?<![\d.])\d+\.\d\d(?!\d)", text.split(" The text says")[0]))
+                answer.locator('[data-testid="stExpander"] summary', has_text="Figures charted").click()
+                table = answer.locator('[data-testid="stTable"]')
+                expect(table).to_be_visible()
+                charted = sorted(re.findall(r"(?<![\d.])\d+\.\d\d(?!\d)", table.inner_text()))
+                assert charted == stated and len(stated) >= 3
+                expect(answer.get_by_text("Source: [1")).to_be_visible()
+                page.set_viewport_size({"width": 1100, "height": 2600})  # the main area scrolls inside
+                answer.scroll_into_view_if_needed()
+                page.wait_for_timeout(600)  # the chart draws, the expander animates open
+                answer.screenshot(path=str(SCREENSHOTS / f"table_{kind}_chart.png"))
+        finally:
+            browser.close()
+    for kind in questions:
+        assert (SCREENSHOTS / f"table_{kind}_chart.png").stat().st_size > 10_000
