@@ -88,6 +88,7 @@ _TREND_RE = re.compile(
     r"\b(?:trend|evolv\w*|chang\w*|trajector\w*|develop\w*|mov(?:e|ed)|path|over time|over the years|year by year|"
     r"every (?:figure|year|value)|all (?:the )?(?:figures|years|values)|each year|series|progress\w*|shift\w*|"
     r"rise|rose|fall|fell|grow|grew|declin\w*|increas\w*|decreas\w*)\b")
+_HOW_MUCH_RE = re.compile(r"\b(?:how (?:much|many|far)|by what|difference|gap|points?|margin|net change)\b")
 _LATEST_RE = re.compile(r"\b(?:most recent|latest|last available|newest|last reported)\b")
 # "1985-2015", "from 1985 to 2015", "between 1985 and 2015"; "in 2000 and 2017" names two years.
 _SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|through|thru|until|till)\s*(1[89]\d\d|20\d\d)\b|"
@@ -143,7 +144,9 @@ def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan |
         return TablePlan(Operation.RATIO, key, tuple(named), tuple(_ordered_as_asked(text, asked)))
     if len(asked) <= 1 and len(named) == 2 and _RATIO_RE.search(text):
         return TablePlan(Operation.RATIO, key, tuple(named), tuple(asked) or (columns[-1],), latest=latest)
-    if len(asked) == 2 and len(named) == 1 and _DIFFERENCE_RE.search(text) and not _SPAN_ONLY(text):
+    # "By how much did X rise from 1995 to 2015?" asks for the difference of the two ends; "what
+    # was the change in X during 1985-1995?" asks how it moved, with every year between.
+    if len(asked) == 2 and len(named) == 1 and _HOW_MUCH_RE.search(text):
         return TablePlan(Operation.DIFFERENCE, key, tuple(named), tuple(asked))
     if len(asked) <= 1 and len(named) == 2 and (_DIFFERENCE_RE.search(text)):
         if asked or latest:
@@ -172,12 +175,6 @@ def _spelled_out(question: Question, tables: dict[TableKey, list[Chunk]]) -> Que
                     text = re.sub(rf"\b{acronym}\b", " ".join(run), text)
                     break
     return question if text == question.text else analyse(text)
-
-
-def _SPAN_ONLY(text: str) -> bool:
-    """"What was the change in X during 1985-1995?" asks how it moved, with every year between;
-    "by how much did X rise from 1995 to 2015?" asks for the difference of the two ends."""
-    return not re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|points?|margin|net change)\b", text)
 
 
 def _best_tables(question: Question, tables: dict[TableKey, list[Chunk]]) -> set[TableKey]:
@@ -295,7 +292,7 @@ def _asked_columns(text: str, years: tuple[str, ...], columns: list[str]) -> lis
     span = _SPAN_RE.search(text) or _loose_span(text, years)
     if span and len(years) == 2:
         low, high = sorted(y for y in span.groups() if y)
-        if re.search(r"\b(?:how (?:much|many|far)|by what|difference|gap|ratio|times|points?)\b", text):
+        if _HOW_MUCH_RE.search(text) or _RATIO_RE.search(text):
             return [c for c in columns if c in (low, high)]  # a difference or ratio of the two ends
         return [c for c in columns if low <= c <= high]
     since = _SINCE_RE.search(text)
@@ -445,18 +442,19 @@ def _trend(w: _Writer) -> None:
                 if verb != "stayed" else f"was {w.amount(first)} in {first.column} and in {last.column}"
             w.say(f"{w.what(label)}{w.unit_note()} {change} ({w.table}).", row)
             if len(present) > 2:
-                peak, trough = max(present, key=lambda c: c.value), min(present, key=lambda c: c.value)
-
-                def between(c: Cell) -> str:
-                    mark = " (its peak)" if c is peak else " (its low)" if c is trough else ""
-                    return f"{w.amount(c)} in {c.column}{mark}"
-
-                w.sentences.append((f"In between: {_and([between(c) for c in present[1:-1]])}.", ()))
+                w.sentences.append((f"In between: {_between(w, present)}.", ()))
         elif present:
             only = present[0]
             w.say(f"{w.what(label)}{w.unit_note()} was {w.amount(only)} in {only.column} ({w.table}).", row)
         w.used(*cells)  # in column order, gaps in their place: a chart draws them as gaps
         _gap_sentence(w, label, [c for c in cells if c.value is None], present, row)
+
+
+def _between(w: _Writer, present: list[Cell]) -> str:
+    """The figures between the ends of a trend, its peak and its low marked."""
+    peak, low = max(present, key=lambda c: c.value), min(present, key=lambda c: c.value)
+    return _and([f"{w.amount(c)} in {c.column}" + (" (its peak)" if c is peak else " (its low)" if c is low else "")
+                 for c in present[1:-1]])
 
 
 def _fallback(w: _Writer, cell: Cell) -> Cell:
