@@ -131,7 +131,11 @@ class Reader:
                         seen_rows.add(row)
                         out.append(Candidate(row_chunk, (row,), hit.rank, found))
                 continue
-            if not self._covers(question, chunk):
+            # The title, by-lines and affiliations say what the document is, not what it argues:
+            # they answer a question about its people ("where does Tran work?"), never one about
+            # a topic that merely shares the title's words ("... Vietnam's minimum wage policy?").
+            if chunk.section == FRONT_MATTER and not self._asks_front_matter(question, chunk) \
+                    or not self._covers(question, chunk):
                 continue
             rows = self.rows_of_chunk.get(chunk.id, [])
             for start in range(len(rows)):
@@ -139,6 +143,11 @@ class Reader:
                     if start + length <= len(rows):
                         out.append(Candidate(chunk, tuple(rows[start:start + length]), hit.rank))
         return out
+
+    def _asks_front_matter(self, question: Question, chunk: Chunk) -> bool:
+        document = self.data.documents.get(chunk.doc)
+        title = word_set(document.meta.title if document is not None else "")
+        return bool((set(question.content) & word_set(chunk.text)) - title)
 
     def _covers(self, question: Question, chunk: Chunk) -> bool:
         return not self.vocabulary.missing_entities(question, self.passage_words(chunk))
