@@ -65,8 +65,11 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     # The unit in the title's parentheses ("(% of GDP)") is not what the table measures.
     described = title_stems(row) | set(tokenize(f"{columns} {' '.join(v for _, v in row.cells[1:])}"))
     # A question that names the table ("praised in Table 3") is about it, whatever its words.
-    covered = not wanted or len(wanted & described) >= 0.5 * len(wanted) or len(wanted & title_stems(row)) >= 2 \
-        or _names_table(question, row)
+    # The unit counts once the title's measure is named: "how much did manufacturing contribute
+    # to GDP" is Table 1's "Manufacturing value-added (% of GDP)"; "GDP growth" is not.
+    unit = set(tokenize(measure_and_unit(row.table_title)[1])) if wanted & title_stems(row) else set()
+    covered = not wanted or len(wanted & (described | unit)) >= 0.5 * len(wanted) \
+        or len(wanted & title_stems(row)) >= 2 or _names_table(question, row)
     best: TableCell | None = None
     for column, value in row.cells[1:]:
         if value.strip() in EMPTY_CELLS:

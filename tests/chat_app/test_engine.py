@@ -199,3 +199,10 @@ def test_json_record_has_the_contract_fields(engine):
     assert {"id", "question", "rewritten_question", "answer", "abstained", "citations", "hits"} <= set(record)
     assert set(record["citations"][0]) == {"n", "chunk_id", "doc", "section", "page", "page_label", "quote"}
     assert {"rank", "chunk_id", "doc", "section", "page", "page_label", "score", "text"} <= set(record["hits"][0])
+
+
+def test_a_tables_unit_counts_once_its_measure_is_named(engine):
+    share = engine.ask("How much did manufacturing contribute to South Korea's GDP in 1995, in percent?")
+    assert "25.22% of GDP in 1995 (Table 1)" in share.text
+    growth = engine.ask("What was Vietnam's GDP growth in 2010?")  # GDP is Table 1's unit, not its measure
+    assert "12.95" not in growth.text
