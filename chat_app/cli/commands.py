@@ -105,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default=".policy_qa/bench", help="output folder (default .policy_qa/bench)")
     bench.add_argument("--runs", type=int, default=5, help="fresh processes per figure; medians (default 5)")
     bench.add_argument("--quiet", action="store_true")
+    bench.add_argument("--http", action="store_true",
+                       help="instead: load the HTTP API (a real server on loopback) with concurrent clients")
+    bench.add_argument("--clients", dest="client_counts", default="1,8,32", help="with --http: concurrent clients, each count in turn "
+                                                           "(default 1,8,32)")
+    bench.add_argument("--workers", dest="worker_counts", default="1,2", help="with --http: server workers, each count in turn (default 1,2)")
+    bench.add_argument("--requests", type=int, default=2000, help="with --http: requests per client count "
+                                                                  "(default 2000)")
+    bench.add_argument("--unique", action="store_true",
+                       help="with --http: make every question new (no cached question vectors)")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -116,6 +125,10 @@ def _serve(args, settings: Settings) -> int:
 
 
 def _bench(args, settings: Settings) -> int:
+    if args.http:
+        from chat_app.cli.http_bench import main as http_bench
+
+        return http_bench(args, settings)
     from chat_app.cli.benchmark import main as bench
 
     return bench(args, settings)

@@ -57,3 +57,18 @@ def test_a_rebuild_is_picked_up_without_a_restart_and_never_seen_half_built(pape
     assert after["generation"] != before["generation"] and len(after["documents"]) == 2
     assert set(seen) <= {(before["generation"], 1), (after["generation"], 2)} and seen
     assert all(hit["doc"] == SECOND_DOCUMENT.name for hit in answer["hits"])
+
+
+def test_the_socket_shared_by_several_workers_is_known_as_tcp():
+    """uvicorn binds it with proto 0, and asyncio then leaves Nagle on for each connection: with
+    --workers 2 every response waited 40 ms for the client's delayed ACK."""
+    import socket
+
+    from chat_app.http_api.server import APP, _Config
+
+    config = _Config(APP, factory=True, host="127.0.0.1", port=free_port(), workers=2)
+    with config.bind_socket() as sock:
+        assert (sock.family, sock.proto) == (socket.AF_INET, socket.IPPROTO_TCP) and sock.get_inheritable()
+        sock.listen()
+        with socket.create_connection(sock.getsockname()), sock.accept()[0] as accepted:
+            assert accepted.proto == socket.IPPROTO_TCP  # what asyncio checks before setting TCP_NODELAY
