@@ -129,6 +129,10 @@ def test_the_chat_refuses_a_line_that_is_not_utf8_and_goes_on(paper_index):
     (["serve", "--host", "192.0.2.1"], "error: --host: 192.0.2.1 is not an address of this machine\n"),
     (["serve", "--host", "no-such-host.invalid"], "error: --host: 'no-such-host.invalid' is not an address of "
                                                   "this machine (Name or service not known)\n"),
+    (["bench", "--http", "--clients", "1,0"], "error: --clients: give whole numbers from 1 up, separated by commas "
+                                              "(e.g. 1,8,32), got '1,0'\n"),
+    (["bench", "--http", "--workers", "two"], "error: --workers: give whole numbers from 1 up, separated by commas "
+                                              "(e.g. 1,8,32), got 'two'\n"),
 ])
 def test_bad_serve_flags_are_one_line(capsys, argv, message):
     assert main(argv) == 1
