@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Literal
 
 from fastapi import FastAPI, Query
+from fastapi_offline import FastAPIOffline
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -50,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("%s", error)
         yield
 
-    app = FastAPI(title="policy-qa", version="1", lifespan=lifespan, description=(
+    # /docs with Swagger UI from the package, not from a CDN: the page works offline, as
+    # everything else here does, and tells no third party who reads it.
+    app = FastAPIOffline(title="policy-qa", version="1", lifespan=lifespan, redoc_url=None,
+                         static_url="/docs-assets", description=(
         "Cited answers from the indexed research papers: the same JSON as `python -m chat_app ask --json` "
         "and `python -m index search --json`. Errors are RFC 9457 problem details."))
     install_handlers(app)
