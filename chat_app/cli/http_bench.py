@@ -6,9 +6,9 @@ connection each, kept alive) send a fixed number of POST /v1/ask, together, for 
 count. Questions are the gold file's, in turn: as asked (the question-vector cache of each
 worker then holds them after the first round, as it does for questions people repeat), or with
 --unique each one made new by a numbered lead-in, so every request embeds its question.
-Reports answers per second, p50/p95/p99 latency, errors (anything but 200) and the server's
-memory summed over its processes (RSS, and PSS that counts shared pages once); writes
-http.json to --out. Traffic goes to loopback only, and the run ends by itself.
+Reports answers per second, p50/p95/p99 latency, errors (anything but 200), the server's
+memory summed over its processes (RSS, and PSS that counts shared pages once) and the CPU the
+client itself took from the same cores; writes http.json to --out. Traffic goes to loopback only, and the run ends by itself.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class LoadResult:
     errors: int
     rss_mb: float
     pss_mb: float
+    client_cpu: float  # share of one core the load client itself used: the server had the rest
 
 
 def parse_counts(text: str, flag: str) -> list[int]:
@@ -89,9 +90,11 @@ def _run_server(settings: Settings, workers: int, clients: list[int], requests: 
         results = []
         for count in clients:
             print(f"[bench]   {count} client(s), {requests} requests", file=sys.stderr, flush=True)
+            cpu = time.process_time()
             seconds, latencies, errors = asyncio.run(drive(url, bodies, count, requests, unique))
+            cpu = time.process_time() - cpu
             rss, pss = server.memory_mb()
-            results.append(_result(workers, count, requests, seconds, latencies, errors, rss, pss))
+            results.append(_result(workers, count, requests, seconds, latencies, errors, rss, pss, cpu / seconds))
     return results
 
 
@@ -141,22 +144,23 @@ async def drive(url: str, bodies: list[dict], clients: int, requests: int, uniqu
 
 
 def _result(workers: int, clients: int, requests: int, seconds: float, latencies: list[float], errors: int,
-            rss: float, pss: float) -> LoadResult:
+            rss: float, pss: float, client_cpu: float) -> LoadResult:
     ordered = sorted(latencies)
 
     def at(share: float) -> float:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
     return LoadResult(workers, clients, requests, round(seconds, 3), round(requests / seconds, 1), round(at(0.50), 2),
-                      round(at(0.95), 2), round(at(0.99), 2), errors, round(rss, 1), round(pss, 1))
+                      round(at(0.95), 2), round(at(0.99), 2), errors, round(rss, 1), round(pss, 1), round(client_cpu, 2))
 
 
 def render(results: list[LoadResult], questions: int, unique: bool) -> str:
     mix = "each request a new question (--unique)" if unique else f"{questions} questions asked in turn"
     lines = [f"POST /v1/ask on loopback, {mix}",
              f"{'workers':>7} {'clients':>7} {'requests':>8} {'answers/s':>9} {'p50 ms':>7} {'p95 ms':>7} "
-             f"{'p99 ms':>7} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7}"]
+             f"{'p99 ms':>7} {'errors':>6} {'RSS MB':>7} {'PSS MB':>7} {'client CPU':>10}"]
     for r in results:
         lines.append(f"{r.workers:>7} {r.clients:>7} {r.requests:>8} {r.answers_per_s:>9.1f} {r.p50_ms:>7.1f} "
-                     f"{r.p95_ms:>7.1f} {r.p99_ms:>7.1f} {r.errors:>6} {r.rss_mb:>7.0f} {r.pss_mb:>7.0f}")
+                     f"{r.p95_ms:>7.1f} {r.p99_ms:>7.1f} {r.errors:>6} {r.rss_mb:>7.0f} {r.pss_mb:>7.0f} "
+                     f"{r.client_cpu:>9.0%}")
     return "\n".join(lines)
