@@ -10,11 +10,12 @@ import pytest
 PAPER = "east_asian_industrial_policy.md"
 VDP = "When was Malaysia's Vendor Development Program introduced?"
 
-# (question, history, documents, k): a plain question, a table figure, a refusal, a follow-up,
-# one limited to a document, and one refused inside a document.
+# (question, history, documents, k): a plain question, a table figure, a trend over table cells,
+# a refusal, a follow-up, one limited to a document, and one refused inside a document.
 ASKED = [
     ("When was BUILD established?", [], None, None),
     ("What was the manufacturing share of GDP in Thailand in 1990?", [], None, None),
+    ("How did Vietnam's share of manufactured exports change from 2000 to 2017?", [], None, None),
     ("Who won the 2018 FIFA World Cup?", [], None, None),
     ("And the Industrial Linkage Program?", [VDP], None, None),
     ("What policy implications for Vietnam does the paper draw?", [], [PAPER], 3),
@@ -39,6 +40,7 @@ def test_cli_and_http_give_identical_json(paper_index, api, question, history, d
 
     assert from_http == from_cli  # nothing ignored: the records hold no timings
     assert from_cli["abstained"] is (question.startswith(("Who won", "How much did Vietnam spend")))
+    assert bool(from_cli["table_cells"]) is ("share" in question)  # the table answers carry their cells
 
 
 def test_cli_search_and_http_search_give_identical_json(paper_index, api):
