@@ -1,11 +1,15 @@
-"""What the answer engine returns: an `Answer` with numbered `Citation`s, all typed."""
+"""What the answer engine returns: an `Answer` with numbered `Citation`s, all typed, and the
+JSON each one becomes (`...JSON`): the answer contract that `python -m chat_app ask --json`
+prints and `POST /v1/ask` returns, defined once here for both."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.search import Hit
-from ingest.records import Chunk
+from typing_extensions import NotRequired, TypedDict
+
+from index.search import Hit, HitJSON
+from ingest.records import Chunk, json_shape
 
 NOT_IN_PAPER = "The paper does not say."
 NOT_IN_DOCUMENTS = "The documents do not say."
@@ -24,6 +28,60 @@ def split_refusal(text: str) -> tuple[str, str]:
     return text, ""
 
 
+@json_shape
+class CitationJSON(TypedDict):
+    """A quote the answer rests on and where it stands."""
+
+    n: int
+    """The number of its [n] marker in the answer."""
+    chunk_id: str
+    doc: str
+    section: str
+    page: int | None
+    """Physical page of the quoted text; null for sources without pages."""
+    page_label: str | None
+    """The page number as printed."""
+    quote: str
+    """The supporting text exactly as it stands in the document."""
+
+
+@json_shape
+class CellRefJSON(TypedDict):
+    """A table cell the answer states."""
+
+    table: str
+    row: str
+    column: str
+    value: float | None
+    """The number the cell prints; null for an empty cell the answer names as a gap."""
+    text: str
+    """The cell exactly as printed."""
+    chunk_id: str
+    """The row chunk the cell is cited from."""
+
+
+@json_shape
+class AnswerJSON(TypedDict):
+    """An answer with its citations, as `python -m chat_app ask --json` prints it."""
+
+    id: NotRequired[str]
+    """The question's id (only with `ask --questions`)."""
+    question: str
+    rewritten_question: str
+    """The question as understood: a follow-up with what it refers to filled in."""
+    answer: str
+    """One to three sentences, each followed by its [n]; on abstention, why the documents do not say."""
+    abstained: bool
+    citations: list[CitationJSON]
+    hits: list[HitJSON]
+    """The passages retrieved, best first; on abstention, the related reading."""
+    method: str
+    """extractive, or generated (worded by a language model from the numbered passages)."""
+    table_cells: list[CellRefJSON]
+    note: NotRequired[str]
+    """Why a generated answer was replaced by the extractive one, when it was."""
+
+
 @dataclass(frozen=True)
 class Citation:
     n: int
@@ -39,7 +97,7 @@ class Citation:
         """Ready to paste: `Pham, Ohno & Tran (2019), Title, section 4.2, p. 5`."""
         return self.chunk.citation(self.page_label)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> CitationJSON:
         c = self.chunk
         return {"n": self.n, "chunk_id": c.id, "doc": c.doc, "section": c.section, "page": self.page,
                 "page_label": self.page_label, "quote": self.quote}
@@ -58,7 +116,7 @@ class CellRef:
     text: str
     chunk_id: str  # the row chunk the cell is cited from
 
-    def to_json(self) -> dict:
+    def to_json(self) -> CellRefJSON:
         return {"table": self.table, "row": self.row, "column": self.column, "value": self.value,
                 "text": self.text, "chunk_id": self.chunk_id}
 
@@ -77,8 +135,8 @@ class Answer:
     reasons: tuple[str, ...] = field(default=())  # why the engine abstained, for the curious
     table_cells: tuple[CellRef, ...] = ()  # the table cells the answer states, in its order
 
-    def to_json(self, question_id: str | None = None) -> dict:
-        record = {} if question_id is None else {"id": question_id}
+    def to_json(self, question_id: str | None = None) -> AnswerJSON:
+        record: AnswerJSON = {} if question_id is None else {"id": question_id}  # type: ignore[typeddict-item]
         record.update({
             "question": self.question, "rewritten_question": self.rewritten_question, "answer": self.text,
             "abstained": self.abstained, "citations": [c.to_json() for c in self.citations],

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from typing_extensions import TypedDict
 
-from index.corpus import (Rejected, SourceFile, corpus_record, file_sha256,  # noqa: F401 (file_sha256: API)
+from index.corpus import (Rejected, RejectedJSON, SourceFile, corpus_record, file_sha256,  # noqa: F401 (file_sha256: API)
                           recorded_corpus, scan_corpus)
 from index.dense import DenseParams, build_dense, index_type
 from index.keyword import KeywordIndex
@@ -28,7 +29,7 @@ from index.tokens import find_acronyms, words
 from ingest import chunk_document, load_document
 from ingest.errors import (IndexDamagedError, IndexMismatchError, IndexNotFoundError, NothingIndexedError,
                            UnreadableFileError)
-from ingest.records import Chunk, Sentence
+from ingest.records import Chunk, Sentence, json_shape
 from ingest.sentences import chunk_sentences
 from ingest.settings import Settings
 
@@ -50,6 +51,23 @@ PACKAGE_VERSION = "0.1.0"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+@json_shape
+class BuildJSON(TypedDict):
+    """What a build did (the summary `python -m index build` prints)."""
+
+    up_to_date: bool
+    """Nothing had changed: the index was left as it was."""
+    files: list[str]
+    rejected: list[RejectedJSON]
+    chunks: int
+    sentences: int
+    embedded: int
+    """Texts embedded by this build; the others' vectors were reused."""
+    seconds: float
+    damaged: str
+    """What was wrong with the index this build replaced, if anything."""
+
+
 @dataclass
 class BuildReport:
     index_dir: Path
@@ -68,6 +86,11 @@ class BuildReport:
     @property
     def exit_code(self) -> int:
         return 2 if self.rejected else 0
+
+    def to_json(self) -> BuildJSON:
+        return {"up_to_date": self.up_to_date, "files": list(self.files), "rejected": [r.to_json() for r in self.rejected],
+                "chunks": self.chunks, "sentences": self.sentences, "embedded": self.embedded,
+                "seconds": round(self.seconds, 3), "damaged": self.damaged}
 
 
 def build_index(settings: Settings, progress: Progress | None = None, embedder=None,
@@ -311,7 +334,7 @@ def _manifest(settings: Settings, dimensions: int, params: DenseParams, count: i
         "corpus": corpus_record(settings.corpus_dir, settings.index_dir),
         "files": files,
         "sources": seen,
-        "rejected": [{"file": r.file, "reason": r.reason} for r in rejected],
+        "rejected": [r.to_json() for r in rejected],
         "counts": {"documents": len(files), "chunks": count, "sentences": sentences},
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(seconds, 3),

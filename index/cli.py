@@ -37,14 +37,15 @@ def main(argv: list[str] | None = None) -> int:
                               "model": args.model})
 
 
-def run_command(args: argparse.Namespace, overrides: dict) -> int:
-    """The edge of every command line: settings from flags (`overrides`, None = not given)
-    and environment, then the command. Whatever goes wrong ends here as one line on stderr."""
+def run_command(args: argparse.Namespace, overrides: dict, flags: dict[str, str] | None = None) -> int:
+    """The edge of every command line: settings from flags (`overrides`, None = not given;
+    `flags`: a field's flag when it is not --<field>) and environment, then the command.
+    Whatever goes wrong ends here as one line on stderr."""
     if hasattr(sys.stdout, "reconfigure"):  # a terminal that cannot show a character gets \u escapes
         sys.stdout.reconfigure(errors="backslashreplace")
     with _terminate_quietly():
         try:
-            return args.run(args, Settings.load(overrides))
+            return args.run(args, Settings.load(overrides, flags=flags))
         except PolicyQAError as error:
             return fail(str(error))
         except KeyboardInterrupt:
@@ -115,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--queries", type=Path, help="JSONL file of {id, question} objects")
     search.add_argument("--format", choices=("jsonl", "trec"), default="jsonl", help="output of --queries")
     search.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+    search.add_argument("--doc", action="append", metavar="NAME",
+                        help="search this document only (repeatable; names as `python -m index chunks` shows them)")
     search.set_defaults(run=_search)
 
     chunks = commands.add_parser("chunks", parents=[common], help="every chunk record as JSONL")
@@ -206,7 +209,10 @@ def _search(args, settings: Settings) -> int:
         raise PolicyQAError(f"-k: must be at least 1, got {args.k}")
     if args.query is not None:
         check_question(args.query, "the query")  # "" ranked five arbitrary passages
+    from index.search import check_documents
+
     searcher = open_searcher(settings)
+    docs = check_documents(args.doc, searcher.documents)
     if args.queries is not None:
         from index.evaluation import load_questions
 
@@ -220,14 +226,14 @@ def _search(args, settings: Settings) -> int:
                 raise InputFileError(f"{args.queries}: id {spaced!r} contains whitespace, "
                                      "which --format trec cannot write; use ids without spaces")
         for question in questions:
-            hits = searcher.search(question.question, k, mode=args.mode)
+            hits = searcher.search(question.question, k, mode=args.mode, docs=docs)
             if args.format == "trec":
                 for hit in hits:
                     print(f"{question.id} Q0 {hit.chunk.id} {hit.rank} {hit.score:.6f} policy-qa-{args.mode}")
             else:
                 print(json.dumps({"id": question.id, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
         return 0
-    hits = searcher.search(args.query, args.k or settings.top_k, mode=args.mode)
+    hits = searcher.search(args.query, args.k or settings.top_k, mode=args.mode, docs=docs)
     if args.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
         return 0

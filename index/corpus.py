@@ -17,10 +17,21 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing_extensions import TypedDict
+
 from index.hygiene import display_name
 from ingest import SUPPORTED_SUFFIXES
 from ingest.errors import NothingIndexedError
 from ingest.loader import META_SUFFIX
+from ingest.records import json_shape
+
+
+@json_shape
+class RejectedJSON(TypedDict):
+    """A file of the corpus that is not in the index, and why."""
+
+    file: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,9 @@ class Rejected:
 
     def __str__(self) -> str:
         return f"{display_name(self.file)}: {self.reason}"
+
+    def to_json(self) -> RejectedJSON:
+        return {"file": self.file, "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,7 @@ class OnnxEmbedder:
         self._tokenizer.enable_padding(pad_id=padding.get("pad_id", 0),
                                        pad_token=padding.get("pad_token", "[PAD]"))
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or _cores()
+        options.intra_op_num_threads = threads or cores()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
@@ -304,7 +304,7 @@ def _read_json(path: Path | None, default: dict) -> dict:
     return value if isinstance(value, dict) else default
 
 
-def _cores() -> int:
+def cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))  # the cores this process may use (containers)
     except AttributeError:

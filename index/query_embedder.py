@@ -21,7 +21,7 @@ def load_query_embedder(settings: Settings, manifest: dict):
 
         export = find_onnx_export(model, settings.cache_dir)
         if export is not None:
-            return OnnxEmbedder(model, export)
+            return OnnxEmbedder(model, export, settings.query_threads or None)
         if backend == "onnx":
             raise SettingsError(
                 f"query_backend: onnx, but {settings.cache_dir} has no ONNX export of model {model!r}; "

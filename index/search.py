@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from index.dense import search_dense
 from index.fusion import reciprocal_rank_fusion
@@ -14,12 +16,28 @@ from index.hygiene import display_name
 from index.generations import damaged
 from index.store import IndexData, read_index
 from index.tokens import expand_acronyms
-from ingest.errors import IndexMismatchError
-from ingest.records import Chunk, ChunkKind, section_topic
+from ingest.errors import IndexMismatchError, UnknownDocumentError
+from ingest.records import Chunk, ChunkKind, json_shape, section_topic
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "keyword")
 QUERY_CACHE_SIZE = 512
+
+
+@json_shape
+class HitJSON(TypedDict):
+    """A ranked passage, as `python -m index search --json` prints it."""
+
+    rank: int
+    """1 for the best match."""
+    chunk_id: str
+    doc: str
+    section: str
+    page: int | None
+    page_label: str | None
+    score: float
+    """The fused score (or the one ranking's own score with mode dense or keyword)."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,7 @@ class Hit:
     dense_score: float | None = None  # cosine similarity
     keyword_score: float | None = None  # BM25
 
-    def to_json(self) -> dict:
+    def to_json(self) -> HitJSON:
         c = self.chunk
         return {"rank": self.rank, "chunk_id": c.id, "doc": c.doc, "section": c.section, "page": c.page,
                 "page_label": c.page_label, "score": round(float(self.score), 6), "text": c.text}
@@ -59,6 +77,18 @@ class CorpusStatus:
         return f"the corpus has changed since the index was built ({self.parts()}); rebuild with: {rebuild}"
 
 
+def check_documents(names: Iterable[str] | None, known: Iterable[str], what: str = "--doc") -> frozenset[str] | None:
+    """The documents a question or search is limited to (None: all of them, as is an empty
+    choice in the app), or UnknownDocumentError naming those the index does not hold."""
+    scope = frozenset(names) if names else None
+    known = list(known)
+    unknown = sorted((scope or set()) - set(known))
+    if unknown:
+        raise UnknownDocumentError(f"{what}: no document named {', '.join(map(repr, unknown))} in the index; "
+                                   f"it holds {', '.join(known)}")
+    return scope
+
+
 class Searcher:
     def __init__(self, data: IndexData, settings: Settings, embedder=None):
         """`embedder` may be passed to reuse a model already in memory (as `build_index`
@@ -68,7 +98,8 @@ class Searcher:
         self._embedder = embedder
         self._query_cache: dict[str, np.ndarray] = {}
         _check_consistent(data, settings)
-        rows = {c.id: i for i, c in enumerate(data.chunks)}
+        rows = self._rows = {c.id: i for i, c in enumerate(data.chunks)}
+        self.documents = tuple(dict.fromkeys(c.doc for c in data.chunks))  # names, in index order
         self._sentence_rows = np.array([rows[s.chunk_id] for s in data.sentences], dtype=np.int64)
         self._rows_of_section: dict[str, list[int]] = {}
         for row, chunk in enumerate(data.chunks):
@@ -84,6 +115,10 @@ class Searcher:
                 f"({data.manifest['model']['dimensions']} dimensions), but the model setting is "
                 f"{settings.model!r}; rebuild with: python -m index build, or set POLICY_QA_MODEL={built_with}")
         return cls(data, settings, embedder)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self._rows.get(chunk_id)
+        return None if row is None else self.data.chunks[row]
 
     @property
     def embedder(self):

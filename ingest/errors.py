@@ -51,3 +51,11 @@ class IndexDamagedError(IndexMismatchError):
 
 class QuestionError(PolicyQAError):
     """A question or query that cannot be asked: empty, or not valid UTF-8 text."""
+
+
+class UnknownDocumentError(PolicyQAError):
+    """A document named to limit a question or search to, which the index does not hold."""
+
+
+class UnknownChunkError(PolicyQAError):
+    """A chunk id the index does not hold (an id from another build, or a typo)."""

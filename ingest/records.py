@@ -12,6 +12,19 @@ import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
+from typing_extensions import TypedDict
+
+
+def json_shape(shape: type) -> type:
+    """Marks a TypedDict as the JSON a record's `to_json()` returns: the one definition the
+    command lines print and the HTTP API's OpenAPI schema shows (FastAPI reads TypedDicts as
+    response models). pydantic reads `__pydantic_config__`, as its `with_config` would set it,
+    without this package importing pydantic: no key beyond those listed, and the string under
+    each key is its description in the schema. TypedDicts come from typing_extensions: pydantic
+    reads typing.TypedDict only from Python 3.12 on."""
+    shape.__pydantic_config__ = {"extra": "forbid", "use_attribute_docstrings": True}
+    return shape
+
 
 class BlockKind(str, Enum):
     HEADING = "heading"
@@ -104,6 +117,37 @@ class Document:
         return self.pages[-1] if self.pages and offset >= self.pages[-1].start else None
 
 
+@json_shape
+class ChunkJSON(TypedDict):
+    """A chunk as `python -m index chunks` prints it: where it stands and what it says."""
+
+    id: str
+    """Stable across rebuilds: a hash of the document and the text."""
+    doc: str
+    """The document's file name in the corpus."""
+    section: str
+    section_path: list[str]
+    """Headings from the outermost in."""
+    kind: str
+    """paragraphs, table_row, table or references."""
+    text: str
+    start: int
+    """Character span of the chunk in its document's text."""
+    end: int
+    page: int | None
+    """Physical page of the start; null for sources without pages."""
+    page_end: int | None
+    page_label: str | None
+    """The page number as printed."""
+    source: str
+    """The document as cited: authors (year), title."""
+    table_title: str
+    cells: list[list[str]]
+    """(column header, value) pairs of a table row."""
+    ocr: bool
+    """Read by OCR from a scanned page."""
+
+
 @dataclass(frozen=True)
 class Chunk:
     id: str
@@ -150,7 +194,7 @@ class Chunk:
             return f"{section_topic(self.section)}\n{self.text}"
         return self.text
 
-    def to_json(self) -> dict:
+    def to_json(self) -> ChunkJSON:
         record = asdict(self)
         record["kind"] = self.kind.value
         record["section_path"] = list(self.section_path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,6 +20,10 @@ ENV_PREFIX = "POLICY_QA_"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 # Streamlit holds an upload in memory whole; a research paper is rarely above 50 MB.
 MAX_UPLOAD_LIMIT_MB = 1024
+# An API token is compared in constant time, but a short one can still be guessed: 16 characters
+# of `secrets.token_urlsafe()` are 96 bits.
+MIN_API_TOKEN_CHARS = 16
+MAX_API_WORKERS = 32
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -41,6 +45,11 @@ class Settings:
     """How questions are embedded: `onnx` (no torch import), `torch`, or `auto` (onnx when
     cache_dir has an export of the index's model, torch otherwise). A build makes the export
     once per model and, unless this is `torch`, embeds with it when it is there."""
+    query_threads: int = 0
+    """Threads the question model (ONNX) computes with; 0: one per core this process may use.
+    `python -m chat_app serve --workers N` gives each worker cores / N: on 2 cores, two
+    workers of 2 threads each waited on each other's cores (a new question: 24 ms at p50
+    instead of 12 ms, measured under load)."""
     batch_size: int = 8
     """Passages per embedding batch at build time. Measured on 2 cores over the paper's 335
     texts (85 chunks + sentences, longest first as the builder sends them), texts/s at batch
@@ -115,11 +124,28 @@ class Settings:
     index. The app listens on 127.0.0.1 unless told otherwise (`make run ADDRESS=0.0.0.0`,
     streamlit's --server.address); served on a network it only answers, unless this is on:
     everything a visitor uploads reaches every other visitor's answers."""
+    api_host: str = "127.0.0.1"
+    """Address `python -m chat_app serve` listens on (`--host`). 127.0.0.1: this machine only;
+    0.0.0.0 or a network address serves the HTTP API to the network (read-only unless
+    allow_remote_changes, see chat_app/documents/access.py)."""
+    api_port: int = 8000
+    """Port of the HTTP API (`--port`), 1 to 65535."""
+    api_workers: int = 1
+    """Server processes of the HTTP API (`--workers`), each with its own engine (about 200 MB);
+    on 2 cores, 2 workers nearly double the answers per second (README, HTTP API)."""
+    api_token: str = field(default="", repr=False)
+    """Bearer token that turns on POST /v1/documents and POST /v1/index/rebuild, at least 16
+    characters. Empty (the default): the API is read-only. Set it in the environment only
+    (POLICY_QA_API_TOKEN): a command-line flag would show it to every user of `ps`."""
+    api_max_body_kb: int = 64
+    """Largest request body the HTTP API reads, in KB (a question with its history is a few
+    hundred bytes); uploads are bounded by max_upload_mb instead. Larger bodies get 413."""
 
     @classmethod
-    def load(cls, overrides: Mapping[str, Any] | None = None,
-             environ: Mapping[str, str] | None = None) -> "Settings":
-        """Defaults, then environment variables, then `overrides` (flags; None = not given)."""
+    def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
+             flags: Mapping[str, str] | None = None) -> "Settings":
+        """Defaults, then environment variables, then `overrides` (flags; None = not given).
+        `flags` names the flag of a field where it is not `--<field>` (`--port` for api_port)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -128,8 +154,17 @@ class Settings:
                 values[f.name] = _coerce(f.name, f.type, raw, ENV_PREFIX + f.name.upper())
         for name, value in (overrides or {}).items():
             if value is not None:
-                values[name] = _coerce(name, _field_type(name), value, f"--{name.replace('_', '-')}")
+                flag = (flags or {}).get(name, f"--{name.replace('_', '-')}")
+                values[name] = _coerce(name, _field_type(name), value, flag)
         return cls(**values).validated()
+
+    def to_environ(self) -> dict[str, str]:
+        """Every field as the environment variable that sets it: what a child process (a
+        server's worker) needs to load these same settings."""
+        def text(value: Any) -> str:
+            return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+        return {ENV_PREFIX + f.name.upper(): text(getattr(self, f.name)) for f in fields(self)}
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes).validated()
@@ -143,6 +178,8 @@ class Settings:
             raise SettingsError(f"chunk_chars: {self.chunk_chars} is too small; use 200 or more")
         if self.query_backend not in ("auto", "onnx", "torch"):
             raise SettingsError(f"query_backend: {self.query_backend!r} is not one of auto, onnx, torch")
+        if self.query_threads < 0:
+            raise SettingsError(f"query_threads: must be 0 (one per core) or more, got {self.query_threads}")
         for name in ("top_k", "batch_size", "rrf_k", "hnsw_threshold", "hnsw_m", "hnsw_ef_construction",
                      "hnsw_ef_search", "pdf_max_pages", "ocr_max_pages"):
             if getattr(self, name) < 1:
@@ -161,6 +198,17 @@ class Settings:
             raise SettingsError(f"generator_timeout: must be above 0 seconds, got {self.generator_timeout}")
         if not 1 <= self.max_upload_mb <= MAX_UPLOAD_LIMIT_MB:
             raise SettingsError(f"max_upload_mb: must be between 1 and {MAX_UPLOAD_LIMIT_MB}, got {self.max_upload_mb}")
+        for name, low, high in (("api_port", 1, 65535), ("api_workers", 1, MAX_API_WORKERS),
+                                ("api_max_body_kb", 1, 10240)):
+            if not low <= getattr(self, name) <= high:
+                raise SettingsError(f"{name}: must be between {low} and {high}, got {getattr(self, name)}")
+        if not self.api_host.strip():
+            raise SettingsError("api_host: must not be empty (127.0.0.1 serves this machine only)")
+        if self.api_token and (len(self.api_token) < MIN_API_TOKEN_CHARS or not self.api_token.isascii()
+                               or not self.api_token.isprintable() or " " in self.api_token):
+            # never echoed: the message must not put the token in a log
+            raise SettingsError(f"api_token: must be at least {MIN_API_TOKEN_CHARS} printable ASCII characters "
+                                "without spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'")
         return self
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ DEV = ROOT / "eval" / "dev.jsonl"
 # A second policy report, written for the tests: it shares the paper's vocabulary (FDI, SMEs,
 # linkage, kaizen, training of trainers) but is about Ethiopia's industrial parks.
 SECOND_DOCUMENT = ROOT / "tests" / "fixtures" / "ethiopia_industrial_parks.md"
+API_TOKEN = "test-token-0123456789abcdef"  # the HTTP API's token in the tests that change the index
 
 
 def copy_paper(corpus_dir: Path) -> Path:
@@ -106,3 +108,23 @@ def add_generation(index_dir: Path) -> str:
     from index.store import read_index, write_index
 
     return write_index(index_dir, read_index(index_dir))
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on `port`, read from /proc/net/tcp and tcp6
+    (what `ss -ltn` shows, without needing iproute2)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                # the kernel prints each 32-bit word of the address in host (little-endian) order
+                words = [bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, width, 8)]
+                packed = b"".join(words)
+                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, packed))
+    return found

@@ -6,14 +6,10 @@ tests/browser_timing.py (see /work/shared/RECIPES.md for why each setting is wha
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
+from chat_app.cli.server_process import ServerProcess, free_port
 from tests.helpers import ROOT
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download does not work here
@@ -29,73 +25,17 @@ MESSAGE = '[data-testid="stChatMessage"]'
 ANSWER_DRAWN = '[data-testid="stCode"], [data-testid="stAlert"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class StreamlitServer:
+class StreamlitServer(ServerProcess):
     """`with StreamlitServer(env) as url:` runs chat_app/web/app.py until the block ends."""
 
     def __init__(self, env: dict[str, str], log: Path, startup_timeout: float = 90.0,
                  command: list[str] | None = None):
         """`command` starts the server some other way (`make run`, streamlit without an
         address); "{port}" in it is replaced by the free port chosen here."""
-        self.env = env
-        self.log = log
-        self.startup_timeout = startup_timeout
-        self.port = free_port()
-        self.command = [part.replace("{port}", str(self.port)) for part in command] if command else [
+        command = command or [
             sys.executable, "-m", "streamlit", "run", "chat_app/web/app.py", "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> str:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"streamlit not healthy after {self.startup_timeout} s: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        """SIGTERM to the server's process group, SIGKILL after 10 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-        except ProcessLookupError:
-            pass
+            "--server.address", "127.0.0.1", "--server.port", "{port}", "--browser.gatherUsageStats", "false"]
+        super().__init__(command, free_port(), "/_stcore/health", env, log, startup_timeout)
 
 
 def server_env(corpus_dir: Path, index_dir: Path, cache_dir: Path) -> dict[str, str]:

@@ -26,11 +26,18 @@ DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("
 DEFAULT_TEST = Path("eval/test.jsonl")
 
 
+# Flags of `serve` whose setting has another name; their values reach Settings as text, so
+# that a bad one is one line naming the flag ("--port: 'x' is not a valid int").
+SERVE_FLAGS = {"api_host": "--host", "api_port": "--port", "api_workers": "--workers"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     return run_command(args, {"index_dir": args.index, "model": args.model,
                               "generator_url": getattr(args, "generator_url", None),
-                              "generator_model": getattr(args, "generator_model", None)})
+                              "generator_model": getattr(args, "generator_model", None),
+                              **{field: getattr(args, flag[2:], None) for field, flag in SERVE_FLAGS.items()}},
+                       SERVE_FLAGS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", action="append", default=[], help="an earlier question (repeatable, oldest first)")
     ask.add_argument("--doc", action="append", metavar="NAME",
                      help="answer from this document only (repeatable; names as `python -m index chunks` shows them)")
+    ask.add_argument("-k", type=int, default=None,
+                     help="retrieved passages to return with the answer (`hits`), 1 to 8 (default 5)")
     ask.set_defaults(run=_ask)
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="the HTTP API (FastAPI + uvicorn), on 127.0.0.1:8000",
+        description="Serve the answers as an HTTP JSON API: POST /v1/ask, GET /v1/search, /v1/documents, "
+                    "/v1/chunks/{id}, /healthz, /readyz; OpenAPI at /openapi.json, docs at /docs. Read-only "
+                    "unless POLICY_QA_API_TOKEN is set. Ctrl-C stops it.")
+    serve.add_argument("--host", help="address to listen on (default: $POLICY_QA_API_HOST or 127.0.0.1, "
+                                      "this machine only; 0.0.0.0 serves the network)")
+    serve.add_argument("--port", help="port (default: $POLICY_QA_API_PORT or 8000)")
+    serve.add_argument("--workers", help="server processes, each with its own engine "
+                                         "(default: $POLICY_QA_API_WORKERS or 1; 2 on 2 cores)")
+    serve.add_argument("--access-log", action="store_true", help="log each request (off: it costs ~10%% at load)")
+    serve.set_defaults(run=_serve)
 
     chat = commands.add_parser("chat", parents=[common], help="an interactive chat in the terminal")
     chat.set_defaults(run=_chat)
@@ -83,11 +105,30 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default=".policy_qa/bench", help="output folder (default .policy_qa/bench)")
     bench.add_argument("--runs", type=int, default=5, help="fresh processes per figure; medians (default 5)")
     bench.add_argument("--quiet", action="store_true")
+    bench.add_argument("--http", action="store_true",
+                       help="instead: load the HTTP API (a real server on loopback) with concurrent clients")
+    bench.add_argument("--clients", dest="client_counts", default="1,8,32", help="with --http: concurrent clients, each count in turn "
+                                                           "(default 1,8,32)")
+    bench.add_argument("--workers", dest="worker_counts", default="1,2", help="with --http: server workers, each count in turn (default 1,2)")
+    bench.add_argument("--requests", type=int, default=2000, help="with --http: requests per client count "
+                                                                  "(default 2000)")
+    bench.add_argument("--unique", action="store_true",
+                       help="with --http: make every question new (no cached question vectors)")
     bench.set_defaults(run=_bench)
     return parser
 
 
+def _serve(args, settings: Settings) -> int:
+    from chat_app.http_api.server import serve
+
+    return serve(settings, access_log=args.access_log)
+
+
 def _bench(args, settings: Settings) -> int:
+    if args.http:
+        from chat_app.cli.http_bench import main as http_bench
+
+        return http_bench(args, settings)
     from chat_app.cli.benchmark import main as bench
 
     return bench(args, settings)
@@ -106,15 +147,18 @@ def _ask(args, settings: Settings) -> int:
         check_question(args.question)
     for n, earlier in enumerate(args.history, start=1):
         check_question(earlier, f"--history {n}")
+    from chat_app.engine.pipeline import RELATED_K
+
     engine = _engine(settings)
     docs = set(args.doc) if args.doc else None
+    k = RELATED_K if args.k is None else args.k
     if args.questions is not None:
         from index.evaluation import load_questions
 
         for q in load_questions(args.questions):
-            print(json.dumps(engine.ask(q.question, q.history, docs).to_json(q.id), ensure_ascii=False), flush=True)
+            print(json.dumps(engine.ask(q.question, q.history, docs, k).to_json(q.id), ensure_ascii=False), flush=True)
         return 0
-    answer = engine.ask(args.question, args.history, docs)
+    answer = engine.ask(args.question, args.history, docs, k)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
     else:

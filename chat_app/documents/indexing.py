@@ -9,12 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
+from typing_extensions import TypedDict
+
 from index.builder import BuildReport, build_index
-from index.corpus import corpus_signature  # noqa: F401 (the app's cheap "did the corpus change?")
+from index.corpus import RejectedJSON, corpus_signature  # noqa: F401 (the app's cheap "did the corpus change?")
 from index.search import CorpusStatus, Hit
-from index.store import read_manifest
+from index.store import IndexData, read_manifest
 from ingest.errors import IndexMismatchError, IndexNotFoundError
-from ingest.records import Chunk
+from ingest.records import Chunk, json_shape
 from ingest.settings import Settings
 
 # Where each build stage sits on one overall bar (stages come in this order; a stage that
@@ -27,6 +29,36 @@ _STAGES = {
     "indexing": (0.9, 0.95, "Writing the index"),
     "onnx export": (0.95, 1.0, "Preparing the question model"),
 }
+
+
+@json_shape
+class DocumentJSON(TypedDict):
+    """A document of the index and its citation facts."""
+
+    name: str
+    """The file name in the corpus: what `doc` filters name."""
+    chunks: int
+    title: str
+    authors: list[str]
+    short_authors: str
+    """As citations name them: "Pham, Ohno & Tran"."""
+    year: str
+    citation: str
+    """How answers cite it: authors (year), title."""
+
+
+@json_shape
+class DocumentsJSON(TypedDict):
+    """What the index holds and when it was built."""
+
+    generation: str
+    """The build answers come from; it changes with every rebuild."""
+    built_at: str
+    """ISO 8601, UTC."""
+    model: str
+    documents: list[DocumentJSON]
+    rejected: list[RejectedJSON]
+    """Files of the corpus that could not be indexed, and why."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +99,20 @@ class IndexInfo:
             return datetime.fromisoformat(raw).strftime("%Y-%m-%d %H:%M UTC")
         except ValueError:
             return raw
+
+
+def documents_json(data: IndexData) -> DocumentsJSON:
+    """The documents of a loaded index with their chunk counts (from its manifest, as the
+    app's sidebar lists them) and citation facts."""
+    manifest = data.manifest
+    info = IndexInfo(Path(), manifest)
+    documents: list[DocumentJSON] = []
+    for name, chunks in info.documents:
+        meta = data.documents[name].meta
+        documents.append({"name": name, "chunks": chunks, "title": meta.title, "authors": list(meta.authors),
+                          "short_authors": meta.short_authors, "year": meta.year, "citation": meta.label(name)})
+    return {"generation": manifest["generation"], "built_at": manifest["built_at"], "model": info.model,
+            "documents": documents, "rejected": [{"file": file, "reason": reason} for file, reason in info.rejected]}
 
 
 def index_info(settings: Settings) -> IndexInfo:

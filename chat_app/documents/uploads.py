@@ -46,6 +46,7 @@ class UploadOutcome:
     name: str  # as the browser sent it
     saved_as: str | None  # the corpus file name, when it was added
     reason: str = ""  # why it was refused, or why nothing needed doing
+    duplicate_of: str | None = None  # the corpus file with the same bytes: nothing to add, nothing wrong
 
     @property
     def accepted(self) -> bool:
@@ -86,14 +87,18 @@ def safe_name(name: str) -> str:
     return base
 
 
+def upload_limit(settings: Settings) -> int:
+    """The most bytes an upload may have."""
+    return settings.max_upload_mb * 1024 * 1024
+
+
 def check_upload(name: str, data: bytes, settings: Settings) -> str:
     """The safe corpus name of an upload that the indexer can read, or UploadRefused."""
     base = safe_name(name)
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UploadRefused(name, f"unsupported file type {suffix or '(none)'}; use {SUPPORTED_TYPES}")
-    limit = settings.max_upload_mb * 1024 * 1024
-    if len(data) > limit:
+    if len(data) > upload_limit(settings):
         raise UploadRefused(name, f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
                             f"{settings.max_upload_mb} MB")
     try:
@@ -112,7 +117,7 @@ def add_upload(name: str, data: bytes, settings: Settings) -> UploadOutcome:
         base = check_upload(name, data, settings)
         duplicate = _same_content(data, Path(settings.corpus_dir))
         if duplicate is not None:
-            return UploadOutcome(name, None, f"already in the corpus as {duplicate}; nothing to add")
+            return UploadOutcome(name, None, f"already in the corpus as {duplicate}; nothing to add", duplicate)
         _write_new(Path(settings.corpus_dir), base, data, name)
     except UploadRefused as refused:
         return UploadOutcome(name, None, refused.reason)

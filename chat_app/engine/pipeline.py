@@ -35,14 +35,15 @@ from chat_app.engine.table_query import (Statement, TablePlan, cell_number, fore
                                         states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
 from chat_app.records import Answer, CellRef, Citation, not_said
-from index.search import Hit, Searcher
+from index.search import Hit, Searcher, check_documents
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
 from ingest.records import ChunkKind
 from ingest.settings import Settings
 
 RETRIEVE_K = 8  # passages whose sentences compete for the answer
-RELATED_K = 5  # passages offered as related reading
+RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for another number
+MAX_RELATED_K = RETRIEVE_K  # more would retrieve passages that took no part in the answer
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
 _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", QuestionType.WHO: "name"}
@@ -83,6 +84,7 @@ class Deliberation:
     refusal: str | None = None
     docs: frozenset[str] | None = None  # the documents the question is limited to (None: all)
     table_plan: TablePlan | None = None  # a question over several cells of one table
+    related: int = RELATED_K  # how many of `hits` the answer returns
 
 
 class AnswerEngine:
@@ -93,7 +95,7 @@ class AnswerEngine:
         self.vocabulary = Vocabulary(data.word_counts, data.acronyms)
         self.models = models or load_models(FEATURES, ABSTAIN_FEATURES)
         self.reader = Reader(data, self.models.reader, self.vocabulary)
-        self.documents = tuple(dict.fromkeys(c.doc for c in data.chunks))
+        self.documents = searcher.documents
         self._generator = None
         if self.settings.generator_url:
             from chat_app.engine.generator import Generator
@@ -106,10 +108,12 @@ class AnswerEngine:
 
     # --- the two things users do ---------------------------------------------------------
 
-    def ask(self, question: str, history: Sequence[str] = (), docs: set[str] | None = None) -> Answer:
-        """A cited answer; `docs` limits it to some documents of the corpus."""
+    def ask(self, question: str, history: Sequence[str] = (), docs: set[str] | None = None,
+            related: int = RELATED_K) -> Answer:
+        """A cited answer; `docs` limits it to some documents of the corpus; `related` is how
+        many retrieved passages come with it (1 to MAX_RELATED_K), the best first."""
         started = time.perf_counter()
-        answer = self.decide(self.deliberate(question, history, docs))
+        answer = self.decide(self.deliberate(question, history, docs, related))
         if self._generator is not None and not answer.abstained:
             answer = self._generator.improve(answer, self)
         return replace(answer, seconds=time.perf_counter() - started)
@@ -126,13 +130,12 @@ class AnswerEngine:
 
     # --- finding -----------------------------------------------------------------------------
 
-    def deliberate(self, question: str, history: Sequence[str] = (), docs: set[str] | None = None) -> Deliberation:
+    def deliberate(self, question: str, history: Sequence[str] = (), docs: set[str] | None = None,
+                   related: int = RELATED_K) -> Deliberation:
         question = " ".join(question.split())
-        scope = frozenset(docs) if docs else None  # an empty choice is no limit, as in the app
-        unknown_docs = sorted((scope or set()) - set(self.documents))
-        if unknown_docs:
-            raise PolicyQAError(f"--doc: no document named {', '.join(map(repr, unknown_docs))} in the index; "
-                                f"it holds {', '.join(self.documents)}")
+        scope = check_documents(docs, self.documents)
+        if not 1 <= related <= MAX_RELATED_K:
+            raise PolicyQAError(f"-k: must be between 1 and {MAX_RELATED_K}, got {related}")
         rewritten, continued = resolve_in_context(question, history)
         q = analyse(rewritten)
         if continued:  # "And where is Indonesia ahead?" keeps the words of the question it continues
@@ -147,7 +150,7 @@ class AnswerEngine:
         def refused(reason: str) -> Deliberation:
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
             return Deliberation(question, rewritten, q, hits, [], empty, None, unknown, unknown_words, in_scope, reason,
-                                scope)
+                                scope, related=related)
 
         countries = self.vocabulary.unknown_countries(q)
         if countries:
@@ -165,7 +168,7 @@ class AnswerEngine:
                 return refused(f"{foreign}.")
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
             return Deliberation(question, rewritten, q, hits, [], empty, None, unknown, unknown_words, in_scope,
-                                None, scope, cells)
+                                None, scope, cells, related)
         candidates = self.reader.candidates(q, hits, tables)
         if not candidates:
             miss = near_miss(q, tables)
@@ -176,7 +179,7 @@ class AnswerEngine:
         # The search embedded the same text: this is its cached vector.
         vector = self.searcher.embed_query(expand_acronyms(query, self.searcher.data.acronyms))
         return Deliberation(question, rewritten, q, hits, candidates, self.reader.features(q, candidates), vector,
-                            unknown, unknown_words, in_scope, None, scope)
+                            unknown, unknown_words, in_scope, None, scope, related=related)
 
     def tables_in(self, docs: frozenset[str] | None):
         """The tables of the documents a question is limited to."""
@@ -201,7 +204,7 @@ class AnswerEngine:
         def abstain(reason: str) -> Answer:
             head = not_said(found.in_scope)
             return Answer(found.question, found.rewritten, f"{head} {reason}".strip(), True, (),
-                          tuple(found.hits[:RELATED_K]), reasons=(reason,) if reason else ())
+                          tuple(found.hits[:found.related]), reasons=(reason,) if reason else ())
 
         if found.refusal is not None:
             return abstain(found.refusal)
@@ -302,7 +305,7 @@ class AnswerEngine:
             cells = tuple(CellRef(table_of(candidate.chunk), label, column.strip(), _figure(value), value.strip(),
                                   candidate.chunk.id)
                           for column, value in sorted([(cell.column, cell.value), *cell.more]))
-        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:RELATED_K]),
+        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:found.related]),
                       table_cells=cells)
 
     def _cells_answer(self, found: Deliberation, statement: Statement) -> Answer:
@@ -326,7 +329,7 @@ class AnswerEngine:
         cells = tuple(CellRef(table_of(c.row), c.label, c.column, _figure(c.text), c.text, c.row.id)
                       for c in statement.cells)
         return Answer(found.question, found.rewritten, text, False, tuple(citations),
-                      tuple(found.hits[:RELATED_K]), table_cells=cells)
+                      tuple(found.hits[:found.related]), table_cells=cells)
 
     def _period_in_prose(self, found: Deliberation):
         """The first retrieved prose sentence that states the period the table answer covers."""
@@ -364,7 +367,7 @@ class AnswerEngine:
         text = " ".join(parts)
         if found.in_scope > 1:
             text = f"{citations[0].chunk.source or citations[0].chunk.doc}: {text}"
-        return Answer(found.question, found.rewritten, text, False, tuple(citations), tuple(found.hits[:RELATED_K]))
+        return Answer(found.question, found.rewritten, text, False, tuple(citations), tuple(found.hits[:found.related]))
 
     def _citation(self, n: int, chunk, rows: tuple[int, ...]) -> Citation:
         sentences = self.searcher.data.sentences

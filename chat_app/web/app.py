@@ -280,7 +280,7 @@ def draw_sidebar(settings: Settings, info: IndexInfo, engine: AnswerEngine) -> N
         for outcome in st.session_state.get("upload_outcomes", []):
             if outcome.accepted:
                 st.success(escape_markdown(outcome.message))
-            elif outcome.reason.startswith("already in the corpus"):
+            elif outcome.duplicate_of:
                 st.info(escape_markdown(outcome.message))
             else:
                 st.error(escape_markdown(f"Refused: {outcome.message}"))

@@ -7,17 +7,14 @@ around it in the document, the citation string) is worked out here, without Stre
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Iterable, Mapping
 
+from chat_app.documents.surroundings import (Passage, chunk_surroundings, is_markdown, readable, split_passage,
+                                             surrounding, text_of)
 from chat_app.engine.markdown_text import markdown_source_text
-from chat_app.web.highlight import Passage, split_passage, trim_context
 from chat_app.records import Answer, Citation
 from index.search import Hit
-from ingest.loader import MARKDOWN_SUFFIXES
 from ingest.records import Chunk, ChunkKind
-
-CONTEXT_CHARS = 600  # of the document on each side of the passage, in "Surrounding text"
 
 
 @dataclass(frozen=True)
@@ -40,22 +37,12 @@ class Card:
 def answer_cards(answer: Answer, documents: Mapping) -> list[Card]:
     """One card per citation; for an abstention, one per related passage."""
     if answer.citations:
-        return [citation_card(c, _text_of(documents, c.chunk)) for c in answer.citations]
+        return [citation_card(c, text_of(documents, c.chunk)) for c in answer.citations]
     return hit_cards(answer.hits, documents) if answer.abstained else []
 
 
 def hit_cards(hits: Iterable[Hit], documents: Mapping) -> list[Card]:
-    return [hit_card(h, _text_of(documents, h.chunk)) for h in hits]
-
-
-def _text_of(documents: Mapping, chunk: Chunk) -> str:
-    """The document's text (`documents` maps names to records with `.text`). An answer kept
-    from before a rebuild may cite a document since removed: its chunk text then stands in
-    for the document, placed at the chunk's own offsets."""
-    document = documents.get(chunk.doc)
-    if document is not None:
-        return document.text
-    return " " * chunk.start + chunk.text
+    return [hit_card(h, documents) for h in hits]
 
 
 def citation_card(citation: Citation, document_text: str) -> Card:
@@ -69,30 +56,27 @@ def citation_card(citation: Citation, document_text: str) -> Card:
         passage = split_passage(document_text, chunk.start, chunk.end, citation.start, citation.end)
     return _readable(Card(title=f"[{citation.n}] {chunk.section or chunk.doc}", doc=chunk.doc,
                           section=chunk.section, page=page_text(chunk, citation.page_label), passage=passage,
-                          context=_context(document_text, citation.start, citation.end),
+                          context=surrounding(document_text, citation.start, citation.end),
                           quote=quote, label=citation.label))
 
 
-def hit_card(hit: Hit, document_text: str) -> Card:
+def hit_card(hit: Hit, documents: Mapping) -> Card:
     chunk = hit.chunk
-    quote = chunk.text if chunk.kind is ChunkKind.TABLE_ROW else document_text[chunk.start:chunk.end]
-    return _readable(Card(title=f"#{hit.rank} {chunk.section or chunk.doc}", doc=chunk.doc,
-                          section=chunk.section, page=page_text(chunk, None), passage=Passage(chunk.text, "", ""),
-                          context=_context(document_text, chunk.start, chunk.end), quote=quote,
-                          label=chunk.citation()))
+    context = chunk_surroundings(chunk, documents)  # what GET /v1/chunks/{id} returns too
+    passage = readable(chunk.doc, Passage(chunk.text, "", ""))
+    # A table row is quoted as the chunk renders it (title, headers, values), as in citation_card.
+    quote = passage.before if chunk.kind is ChunkKind.TABLE_ROW else context.quote
+    return Card(title=f"#{hit.rank} {chunk.section or chunk.doc}", doc=chunk.doc, section=chunk.section,
+                page=page_text(chunk, None), passage=passage, context=context, quote=quote, label=chunk.citation())
 
 
 def _readable(card: Card) -> Card:
     """A Markdown document's text is its source (`US\\$95`, `**Keywords:**`): shown and
     quoted as the paper reads. PDF and text documents are shown exactly as they are."""
-    if Path(card.doc).suffix.lower() not in MARKDOWN_SUFFIXES:
+    if not is_markdown(card.doc):
         return card
-    plain = markdown_source_text
-
-    def passage(p: Passage) -> Passage:
-        return Passage(plain(p.before), plain(p.quote), plain(p.after))
-
-    return replace(card, passage=passage(card.passage), context=passage(card.context), quote=plain(card.quote))
+    return replace(card, passage=readable(card.doc, card.passage), context=readable(card.doc, card.context),
+                   quote=markdown_source_text(card.quote))
 
 
 def page_text(chunk: Chunk, page_label: str | None) -> str:
@@ -102,9 +86,3 @@ def page_text(chunk: Chunk, page_label: str | None) -> str:
     if chunk.page is None:
         return "no page numbers in this source"
     return f"page {chunk.page}"
-
-
-def _context(document_text: str, start: int, end: int) -> Passage:
-    before, after = trim_context(document_text[max(0, start - 2 * CONTEXT_CHARS):start],
-                                 document_text[end:end + 2 * CONTEXT_CHARS], CONTEXT_CHARS)
-    return Passage(before, document_text[start:end], after)

@@ -11,36 +11,12 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+
+from chat_app.documents.surroundings import Passage
 
 _PUNCTUATION = frozenset(string.punctuation)
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_ELLIPSIS = "…"
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A passage cut in three around its quote; before + quote + after is the passage."""
-
-    before: str
-    quote: str
-    after: str
-
-    @property
-    def text(self) -> str:
-        return self.before + self.quote + self.after
-
-
-def split_passage(text: str, start: int, end: int, quote_start: int, quote_end: int) -> Passage:
-    """The passage `text[start:end]` of a document, cut around the quote
-    `text[quote_start:quote_end]`. A quote reaching past the passage widens it: the quote is
-    what the answer rests on, and must be shown whole."""
-    quote_start, quote_end = max(0, quote_start), min(len(text), quote_end)
-    if quote_end < quote_start:
-        quote_start = quote_end = max(0, min(quote_start, len(text)))
-    start, end = min(start, quote_start), max(end, quote_end)
-    return Passage(text[start:quote_start], text[quote_start:quote_end], text[quote_end:end])
 
 
 def escape_markdown(text: str) -> str:
@@ -114,17 +90,3 @@ def _resolve_closing(text: str) -> str:
             and following != "\\" else ""
 
     return re.sub("\ue002", fix, text)
-
-
-def trim_context(before: str, after: str, chars: int) -> tuple[str, str]:
-    """Text around a quote cut to about `chars` on each side at word boundaries, with an
-    ellipsis where it was cut."""
-    if len(before) > chars:
-        cut = before[-chars:]
-        space = cut.find(" ")
-        before = _ELLIPSIS + (cut[space + 1:] if 0 <= space < 40 else cut)
-    if len(after) > chars:
-        cut = after[:chars]
-        space = cut.rfind(" ")
-        after = (cut[:space] if space > chars - 40 else cut) + _ELLIPSIS
-    return before, after

@@ -118,3 +118,43 @@ def test_the_chat_refuses_a_line_that_is_not_utf8_and_goes_on(paper_index):
     assert done.stderr == (b"error: the question is not valid UTF-8 text (it holds bytes that are not UTF-8, "
                            b"or a lone surrogate)\n")
     assert b"1992" in done.stdout
+
+
+# --- the HTTP API's command and ask -k (issue 12) ----------------------------------------------
+
+@pytest.mark.parametrize("argv, message", [
+    (["serve", "--port", "abc"], "error: --port: 'abc' is not a valid int\n"),
+    (["serve", "--port", "70000"], "error: api_port: must be between 1 and 65535, got 70000\n"),
+    (["serve", "--workers", "0"], "error: api_workers: must be between 1 and 32, got 0\n"),
+    (["serve", "--host", "192.0.2.1"], "error: --host: 192.0.2.1 is not an address of this machine\n"),
+    (["serve", "--host", "no-such-host.invalid"], "error: --host: 'no-such-host.invalid' is not an address of "
+                                                  "this machine (Name or service not known)\n"),
+    (["bench", "--http", "--clients", "1,0"], "error: --clients: give whole numbers from 1 up, separated by commas "
+                                              "(e.g. 1,8,32), got '1,0'\n"),
+    (["bench", "--http", "--workers", "two"], "error: --workers: give whole numbers from 1 up, separated by commas "
+                                              "(e.g. 1,8,32), got 'two'\n"),
+])
+def test_bad_serve_flags_are_one_line(capsys, argv, message):
+    assert main(argv) == 1
+    assert capsys.readouterr() == ("", message)
+
+
+def test_serve_on_a_port_in_use_is_one_line(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    assert capsys.readouterr().err == (f"error: --port: 127.0.0.1:{port} is in use (another server?); choose "
+                                       "another port with --port\n")
+
+
+def test_ask_k_is_how_many_passages_come_with_the_answer(paper_index, capsys):
+    index = ["--index", str(paper_index.settings.index_dir)]
+    assert main(["ask", "When was BUILD established?", "--json", "-k", "2", *index]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert [h["rank"] for h in record["hits"]] == [1, 2] and "1992" in record["answer"]
+    assert main(["ask", "When was BUILD established?", "-k", "9", *index]) == 1
+    assert capsys.readouterr().err == "error: -k: must be between 1 and 8, got 9\n"

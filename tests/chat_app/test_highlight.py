@@ -7,7 +7,8 @@ import string
 
 import pytest
 
-from chat_app.web.highlight import Passage, escape_markdown, passage_markdown, split_passage, trim_context
+from chat_app.documents.surroundings import Passage, split_passage, trim_context
+from chat_app.web.highlight import escape_markdown, passage_markdown
 
 
 def shown(markdown: str) -> str:

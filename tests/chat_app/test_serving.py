@@ -12,27 +12,8 @@ import pytest
 
 from chat_app.documents.access import changes_allowed, is_loopback
 from ingest.settings import Settings
+from tests.helpers import listening_addresses
 from tests.streamlit_server import StreamlitServer, server_env
-
-
-def listening_addresses(port: int) -> set[str]:
-    """Local addresses of the sockets listening on `port`, read from /proc/net/tcp and tcp6
-    (what `ss -ltn` shows, without needing iproute2)."""
-    found = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            rows = open(table).read().splitlines()[1:]
-        except FileNotFoundError:
-            continue
-        for row in rows:
-            local, state = row.split()[1], row.split()[3]
-            address, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                # the kernel prints each 32-bit word of the address in host (little-endian) order
-                words = [bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, width, 8)]
-                packed = b"".join(words)
-                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, packed))
-    return found
 
 
 def outward_address() -> str | None:

@@ -371,3 +371,11 @@ def test_the_changed_corpus_warning_is_about_the_corpus_the_index_was_built_from
     code, _, err = run(capsys, "search", "--json", "-k", "1", "cranes in Haiphong")
     assert code == 0 and err == ("warning: the corpus has changed since the index was built (new: more.md); "
                                  f"rebuild with: python -m index build --corpus {other}\n")
+
+
+def test_search_doc_limits_the_hits_and_names_an_unknown_one(env, capsys):
+    code, out, _ = run(capsys, "search", "--json", "-k", "2", "--doc", "east_asian_industrial_policy.md", "linkage")
+    assert code == 0 and [h["doc"] for h in json.loads(out)] == ["east_asian_industrial_policy.md"] * 2
+
+    assert run(capsys, "search", "linkage", "--doc", "nope.md") == (
+        1, "", "error: --doc: no document named 'nope.md' in the index; it holds east_asian_industrial_policy.md\n")

@@ -83,6 +83,15 @@ def test_with_changes_and_validates():
     ({"POLICY_QA_HNSW_EF_SEARCH": "0"}, r"^hnsw_ef_search: must be at least 1, got 0$"),
     ({"POLICY_QA_ALLOW_REMOTE_CHANGES": "maybe"},
      r"^POLICY_QA_ALLOW_REMOTE_CHANGES: 'maybe' is not a valid bool \(true/false, yes/no, on/off or 1/0\)$"),
+    # the HTTP API's (issue 12)
+    ({"POLICY_QA_API_PORT": "0"}, r"^api_port: must be between 1 and 65535, got 0$"),
+    ({"POLICY_QA_API_PORT": "http"}, r"^POLICY_QA_API_PORT: 'http' is not a valid int$"),
+    ({"POLICY_QA_API_WORKERS": "0"}, r"^api_workers: must be between 1 and 32, got 0$"),
+    ({"POLICY_QA_API_MAX_BODY_KB": "0"}, r"^api_max_body_kb: must be between 1 and 10240, got 0$"),
+    ({"POLICY_QA_API_HOST": " "}, r"^api_host: must not be empty"),
+    ({"POLICY_QA_QUERY_THREADS": "-1"}, r"^query_threads: must be 0 \(one per core\) or more, got -1$"),
+    ({"POLICY_QA_API_TOKEN": "short"}, r"^api_token: must be at least 16 printable ASCII characters without spaces"),
+    ({"POLICY_QA_API_TOKEN": "sixteen chars, spaced"}, r"^api_token: must be at least 16 printable"),
 ])
 def test_bad_environment_values_name_the_variable_or_setting(environ, message):
     with pytest.raises(SettingsError, match=message):
@@ -113,3 +122,28 @@ def test_remote_changes_are_off_unless_switched_on():
 def test_a_flag_overrides_the_environment_for_numbers_too():
     assert Settings.load({"chunk_chars": 800}, {"POLICY_QA_CHUNK_CHARS": "900"}).chunk_chars == 800
     assert Settings.load({"chunk_chars": "600"}, {}).chunk_chars == 600  # flags arrive as text too
+
+
+# --- the HTTP API's settings (issue 12) -------------------------------------------------------
+
+def test_the_api_listens_on_this_machine_only_and_is_read_only_by_default():
+    settings = Settings.load(environ={})
+    assert (settings.api_host, settings.api_port, settings.api_workers, settings.api_token) == ("127.0.0.1", 8000, 1, "")
+    assert "api_token" not in repr(Settings(api_token="s3cret-s3cret-s3cret"))  # never in a log line
+
+
+def test_the_token_is_never_echoed_in_an_error():
+    with pytest.raises(SettingsError) as raised:
+        Settings.load(environ={"POLICY_QA_API_TOKEN": "short"})
+    assert "short" not in str(raised.value)
+
+
+def test_a_flag_is_named_as_the_user_typed_it():
+    with pytest.raises(SettingsError, match=r"^--port: 'x' is not a valid int$"):
+        Settings.load({"api_port": "x"}, {}, flags={"api_port": "--port"})
+
+
+def test_settings_reach_a_child_process_through_the_environment_whole():
+    settings = Settings.load({"index_dir": "/x/index", "api_port": 9001, "allow_remote_changes": True, "top_k": 7},
+                             {"POLICY_QA_API_TOKEN": "0123456789abcdef-token"})
+    assert Settings.load(environ=settings.to_environ()) == settings
