@@ -46,7 +46,7 @@ def is_pipe_row(text: str) -> bool:
 def caption_text(text: str) -> str | None:
     """The cleaned caption if `text` is a table caption line ("Table 2. Manufactured ..."), else None."""
     # Markdown bold anywhere in the line goes: "**Table 3.** Income" gave "Table 3. ** Income".
-    flat = _join_fragments(text.lstrip("#").replace("**", "").strip().strip("*").split("\t"))
+    flat = join_fragments(text.lstrip("#").replace("**", "").strip().strip("*").split("\t"))
     match = CAPTION_RE.match(flat)
     if not match or len(flat) > 250:
         return None
@@ -127,7 +127,7 @@ def _merge_cells(target: list[str], cells: list[str]) -> None:
             target[i] = f"{target[i]} {value}".strip()
 
 
-def _join_fragments(fragments: list[str]) -> str:
+def join_fragments(fragments: list[str]) -> str:
     """Re-join a caption that OCR cut into cells: "Income p" + "erfor" -> "Income perfor".
 
     Two letter runs meeting at a cell border, the second in lower case and one of them short,

@@ -23,6 +23,7 @@ from reportlab.platypus import (BaseDocTemplate, Frame, FrameBreak, KeepTogether
                                 Paragraph, Spacer, Table, TableStyle)
 from reportlab.platypus.flowables import BalancedColumns
 
+from ingest.tables import join_fragments
 from tests.pdf_fixtures import _with_page_labels
 
 FOOTNOTES = (
@@ -176,7 +177,9 @@ def _blocks(markdown: str) -> list[_Block]:
     for chunk in re.split(r"\n\s*\n", markdown):
         lines = [line for line in chunk.split("\n") if line.strip()]
         while lines and "\t" in lines[0] and ("able" in lines[0][:12] or "T-1" in lines[0][:4]):
-            out.append(_Block("caption", " ".join(lines.pop(0).split())))  # a caption above its table
+            # A caption above its table, typeset as the journal prints it: the Markdown's copy was
+            # cut into cells by OCR ("Income p<TAB>erfor<TAB>manc..."), a typeset PDF is not.
+            out.append(_Block("caption", join_fragments(lines.pop(0).split("\t"))))
         if not lines:
             continue
         if len(lines) >= 2 and all("\t" in line for line in lines):
