@@ -35,11 +35,13 @@ def api_schema(api):
     return schemathesis.openapi.from_asgi("/openapi.json", api.app)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
-@pytest.mark.parametrize("route", ROUTES)
+CASES = [pytest.param(route, mode, id=f"{route}-{mode.value}") for route in ROUTES
+         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+         if not (mode is GenerationMode.NEGATIVE and route in NOTHING_INVALID)]
+
+
+@pytest.mark.parametrize("route, mode", CASES)
 def test_every_response_conforms_and_none_is_a_server_error(api, api_schema, route, mode):
-    if mode is GenerationMode.NEGATIVE and route in NOTHING_INVALID:
-        pytest.skip("no input to make invalid")
     operation = api_schema.find_operation_by_label(route)
     cases = operation.as_strategy(mode)
     if route == "GET /v1/chunks/{chunk_id}":  # a drawn id is never in the index: ask for a real one too
