@@ -366,6 +366,10 @@ class _Writer:
                 self.rows.append(row)
         return tuple(self.rows.index(r) for r in rows)
 
+    def marker(self, row: Chunk) -> str:
+        """"[n]": the citation of a row, cited now if it was not yet."""
+        return f"[{self.cite(row)[0] + 1}]"
+
     def say(self, text: str, *rows: Chunk) -> None:
         self.sentences.append((text, self.cite(*rows)))
 
@@ -472,9 +476,8 @@ def _comparison(w: _Writer) -> None:
     present = _present(cells)
     parts = []
     for cell in present:
-        n = w.cite(cell.row)[0] + 1
         when = "" if cell.column == column else f" in {cell.column}, its latest figure"
-        parts.append(f"{cell.label} {w.amount(cell)}{when} [{n}]")
+        parts.append(f"{cell.label} {w.amount(cell)}{when} {w.marker(cell.row)}")
     w.used(*present)
     if present:
         head = f"In {column}, {w.measure}{w.unit_note()} ({w.table}): " if w.measure else f"In {column} ({w.table}): "
@@ -508,7 +511,7 @@ def _ranking(w: _Writer) -> None:
         word_set(c.label) & COUNTRIES for c in present) else f"of the {len(present)} rows with a figure"
 
     def listed(chosen: list[Cell]) -> str:
-        return ", ".join(f"{c.label} ({w.amount(c)}) [{w.cite(c.row)[0] + 1}]" for c in chosen)
+        return ", ".join(f"{c.label} ({w.amount(c)}) {w.marker(c.row)}" for c in chosen)
 
     if w.plan.threshold is not None:
         side, limit = w.plan.threshold
@@ -535,27 +538,37 @@ def _ranking(w: _Writer) -> None:
         rest = ordered[len(top):]
         if rest:
             w.sentences.append(("The others, in order: " + ", ".join(
-                f"{c.label} {fold(c.text)} [{w.cite(c.row)[0] + 1}]" for c in rest) + ".", ()))
+                f"{c.label} {fold(c.text)} {w.marker(c.row)}" for c in rest) + ".", ()))
             w.used(*rest)
     for gap in gaps:
         w.used(gap)
         w.say(f"{w.table} has no figure for {gap.label} in {column}, so it is not ranked.", gap.row)
 
 
-def _two_cells(w: _Writer) -> list[Cell]:
-    """The two cells of a difference or a ratio, in the order the question names them."""
+def _two_cells(w: _Writer) -> tuple[Cell, Cell] | None:
+    """The two cells of a difference or a ratio, in the order the question names them; None
+    (with the figure there is and the gap stated) when one is empty."""
     if len(w.plan.rows) == 1:
-        return w.plan.cells(w.plan.rows[0])
-    return [_fallback(w, w.plan.cells(row)[0]) for row in w.plan.rows[:2]]
+        cells = w.plan.cells(w.plan.rows[0])
+    else:
+        cells = [_fallback(w, w.plan.cells(row)[0]) for row in w.plan.rows[:2]]
+    w.used(*cells)
+    if all(c.value is not None for c in cells):
+        return cells[0], cells[1]
+    for cell in cells:
+        if cell.value is not None:
+            w.say(f"{w.what(cell.label)}{w.unit_note()} was {w.amount(cell)} in {cell.column} ({w.table}).", cell.row)
+        else:
+            w.say(f"{w.table} has no figure for {cell.label} in {cell.column}, so no difference can be taken.",
+                  cell.row)
+    return None
 
 
 def _difference(w: _Writer) -> None:
     cells = _two_cells(w)
-    if any(c.value is None for c in cells):
-        _comparison_or_trend_gaps(w, cells)
+    if cells is None:
         return
     a, b = cells
-    w.used(a, b)
     if a.label == b.label:  # one row, two years: how it moved
         first, last = sorted((a, b), key=lambda c: c.column)
         verb = "rose" if last.value > first.value else "fell" if last.value < first.value else "was unchanged"
@@ -567,41 +580,27 @@ def _difference(w: _Writer) -> None:
     high, low = sorted((a, b), key=lambda c: c.value, reverse=True)
     when = a.column if a.column == b.column else f"{a.column} and {b.column}"
     w.sentences.append((
-        f"In {when}, {w.what(a.label)}{w.unit_note()} stood at {w.amount(a)} [{w.cite(a.row)[0] + 1}] and "
-        f"{_possessive(b.label)} {w.amount(b)} [{w.cite(b.row)[0] + 1}] ({w.table}): {high.label}'s was higher by "
+        f"In {when}, {w.what(a.label)}{w.unit_note()} stood at {w.amount(a)} {w.marker(a.row)} and "
+        f"{_possessive(b.label)} {w.amount(b)} {w.marker(b.row)} ({w.table}): {high.label}'s was higher by "
         f"{w.gap(high, low)} ({fold(high.text)} − {fold(low.text)}).", ()))
 
 
 def _ratio(w: _Writer) -> None:
     cells = _two_cells(w)
-    if any(c.value is None for c in cells):
-        _comparison_or_trend_gaps(w, cells)
+    if cells is None:
         return
     a, b = cells
-    w.used(a, b)
     if b.value == 0:
         w.say(f"{w.what(b.label)} was 0 in {b.column} ({w.table}): no ratio can be taken.", b.row)
         return
     ratio = (a.value / b.value).quantize(Decimal("0.01"))
-    left = f"{_possessive(a.label)} {a.column}" if a.label != b.label or a.column != b.column else a.label
-    right = f"{_possessive(b.label)} {b.column}" if a.label != b.label else b.column
+    # One row in two years ("Malaysia's 2000 figure ... its 1985 figure") or two rows in one year.
+    subject = w.what(a.label) if a.label == b.label else w.measure.capitalize()
+    left = f"the {a.column}" if a.label == b.label else f"{_possessive(a.label)} {a.column}"
+    right = f"the {b.column}" if a.label == b.label else f"{_possessive(b.label)} {b.column}"
     w.sentences.append((
-        f"{w.what(a.label) if a.label == b.label else w.measure.capitalize()}{w.unit_note()}: "
-        f"{left} figure was {w.amount(a)} [{w.cite(a.row)[0] + 1}] and {right} figure {w.amount(b)} "
-        f"[{w.cite(b.row)[0] + 1}] ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).", ()))
-
-
-def _comparison_or_trend_gaps(w: _Writer, cells: list[Cell]) -> None:
-    """A difference or ratio with an empty cell: the figure there is, and the gap, named."""
-    for cell in cells:
-        if cell.value is not None:
-            w.used(cell)
-            w.say(f"{w.what(cell.label)}{w.unit_note()} was {w.amount(cell)} in {cell.column} ({w.table}).", cell.row)
-    for cell in cells:
-        if cell.value is None:
-            w.used(cell)
-            w.say(f"{w.table} has no figure for {cell.label} in {cell.column}, so no difference can be taken.",
-                  cell.row)
+        f"{subject}{w.unit_note()}: {left} figure was {w.amount(a)} {w.marker(a.row)} and {right} figure "
+        f"{w.amount(b)} {w.marker(b.row)} ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).", ()))
 
 
 def _possessive(label: str) -> str:
