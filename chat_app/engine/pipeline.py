@@ -32,7 +32,7 @@ from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans
 from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.engine.table_answer import compose, near_miss, states_instead, table_of
 from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, plan,
-                                        states_missing_year, states_period)
+                                         states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
 from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher, check_documents

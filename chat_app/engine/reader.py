@@ -21,7 +21,7 @@ from chat_app.engine.coverage import Vocabulary, without_citations, word_set
 from chat_app.engine.question import Question
 from chat_app.engine.reader_model import ReaderModel
 from chat_app.engine.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
-                                   table_key, tables_for)
+                                          table_key, tables_for)
 from index.search import Hit
 from index.store import IndexData
 from index.tokens import fold, tokenize

@@ -20,17 +20,17 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from chat_app.documents.access import REMOTE_NOTE, changes_allowed  # noqa: E402
+from chat_app.documents.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
+                                         index_info, passages_in, sections_of)
+from chat_app.documents.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
+from chat_app.engine import AnswerEngine  # noqa: E402
+from chat_app.records import Answer, split_refusal  # noqa: E402
 from chat_app.web.cards import Card, answer_cards, hit_cards  # noqa: E402
 from chat_app.web.charts import chart_of  # noqa: E402
-from chat_app.engine import AnswerEngine  # noqa: E402
 from chat_app.web.highlight import escape_markdown, passage_markdown  # noqa: E402
-from chat_app.documents.indexing import (IndexInfo, build, corpus_signature, describe_changes, documents_of,  # noqa: E402
-                               index_info, passages_in, sections_of)
-from chat_app.records import Answer, split_refusal  # noqa: E402
-from chat_app.documents.access import REMOTE_NOTE, changes_allowed  # noqa: E402
 from chat_app.web.starters import starter_questions  # noqa: E402
 from chat_app.web.transcript import Turn, history, to_markdown  # noqa: E402
-from chat_app.documents.uploads import SUPPORTED_TYPES, add_upload  # noqa: E402
 from index.hygiene import text_problem  # noqa: E402
 from index.query_embedder import load_query_embedder  # noqa: E402
 from index.search import CorpusStatus, Searcher  # noqa: E402

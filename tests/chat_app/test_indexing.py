@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from chat_app.documents.indexing import (build, corpus_signature, describe_changes, documents_of, index_info, passages_in,
-                               sections_of)
+                                         sections_of)
 from index.search import CorpusStatus
 
 
