@@ -31,8 +31,8 @@ from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.engine.table_answer import compose, near_miss, states_instead, table_of
-from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, plan,
-                                         states_missing_year, states_period)
+from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, named_other_measure,
+                                         plan, states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
 from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher, check_documents
@@ -159,11 +159,12 @@ class AnswerEngine:
             return refused("No passage matches the question.")
         cells = plan(q, tables)
         if cells is not None and cells.missing:
-            if not self._prose_has(hits, lambda sentence, paragraph: states_missing_year(cells, sentence)):
-                return refused(f"{cells.lacks(len(self.documents) > 1)}.")
+            own = [h for h in hits if h.chunk.doc == cells.key[0]]
+            if not self._prose_has(own, lambda sentence, paragraph: states_missing_year(cells, sentence)):
+                return refused(f"{cells.lacks(in_scope > 1)}.")
             cells = None  # the text gives what the table lacks: the reader quotes it
         if cells is not None:  # a trend, comparison, ranking, difference or ratio: read from the cells
-            foreign = foreign_measure(q, tables[cells.key])
+            foreign = named_other_measure(q, tables, cells.key) or foreign_measure(q, tables[cells.key])
             if foreign:
                 return refused(f"{foreign}.")
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
@@ -210,7 +211,7 @@ class AnswerEngine:
             return abstain(found.refusal)
         if found.table_plan is not None:
             return self._cells_answer(found, compose_cells(found.table_plan, self.tables_in(found.docs),
-                                                           len(self.documents) > 1))
+                                                           found.in_scope > 1))
         about = self.about_document(found)
         if about is not None:
             return self._meta_answer(found, about)
@@ -309,16 +310,28 @@ class AnswerEngine:
                       table_cells=cells)
 
     def _cells_answer(self, found: Deliberation, statement: Statement) -> Answer:
-        """Sentences stated from table cells, each row cited where a sentence rests on it."""
+        """Sentences stated from table cells, each row cited where a sentence rests on it. Over
+        MAX_ANSWER_CHARS, the details go first (the figures between a trend's ends, the rest of a
+        ranking), then the last sentences; the rows still cited are numbered anew."""
         parts = []
-        for sentence, rows in statement.sentences:
+        for sentence, rows, detail in statement.sentences:
             markers = " ".join(f"[{n + 1}]" for n in rows)
             if markers:
                 sentence = f"{sentence[:-1]} {markers}." if sentence.endswith(".") else f"{sentence} {markers}"
-            parts.append(sentence)
+            parts.append((sentence, detail))
+        kept = [text for text, _ in parts]
+        if len(" ".join(kept)) > MAX_ANSWER_CHARS:
+            kept = [text for text, detail in parts if not detail]
+        while len(kept) > 1 and len(" ".join(kept)) > MAX_ANSWER_CHARS - 2:
+            kept.pop()
+        text = _shorten(" ".join(kept)) if len(kept) < len(parts) and len(" ".join(kept)) > MAX_ANSWER_CHARS \
+            else " ".join(kept)
+        # The rows still cited, in the order their markers now appear, numbered from 1.
+        order = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{order.index(int(m.group(1))) + 1}]", text)
+        rows = [statement.rows[n - 1] for n in order]
         citations = [self._citation(n, row, tuple(self.reader.rows_of_chunk.get(row.id, ())))
-                     for n, row in enumerate(statement.rows, start=1)]
-        text = " ".join(parts)
+                     for n, row in enumerate(rows, start=1)]
         prose = self._period_in_prose(found)
         if prose is not None:  # the text's own summary of the period, beside the cells
             chunk, row = prose
@@ -327,14 +340,15 @@ class AnswerEngine:
                 text += said
                 citations.append(self._citation(len(citations) + 1, chunk, (row,)))
         cells = tuple(CellRef(table_of(c.row), c.label, c.column, _figure(c.text), c.text, c.row.id)
-                      for c in statement.cells)
+                      for c in statement.cells if c.row in rows)
         return Answer(found.question, found.rewritten, text, False, tuple(citations),
                       tuple(found.hits[:found.related]), table_cells=cells)
 
     def _period_in_prose(self, found: Deliberation):
         """The first retrieved prose sentence that states the period the table answer covers."""
-        return self._prose_has(found.hits, lambda sentence, paragraph: states_period(found.table_plan, sentence,
-                                                                                      paragraph))
+        table_doc = found.table_plan.key[0]  # another document's prose is no summary of this table
+        return self._prose_has([h for h in found.hits if h.chunk.doc == table_doc],
+                               lambda sentence, paragraph: states_period(found.table_plan, sentence, paragraph))
 
     def _prose_has(self, hits: list[Hit], test):
         """(chunk, sentence row) of the first sentence of retrieved prose for which

@@ -15,13 +15,14 @@ named as a gap ("Table 2 has no figure for Vietnam before 2000"), never skipped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from chat_app.engine.coverage import match_form, word_set
-from chat_app.engine.question import COUNTRIES, QUESTION_WORDS, UNIT_WORDS, YEAR_RE, Question, analyse
-from chat_app.engine.table_answer import EMPTY_CELLS, TableKey, measure_and_unit, table_of, tables_for
+from chat_app.engine.question import COUNTRIES, QUESTION_WORDS, UNIT_WORDS, YEAR_RE, Question, QuestionType, analyse
+from chat_app.engine.table_answer import (TABLE_REF_RE, EMPTY_CELLS, TableKey, measure_and_unit, table_of,
+                                          tables_for)
 from index.tokens import DEMONYMS, fold, tokenize, words
 from ingest.records import Chunk
 
@@ -59,6 +60,7 @@ class TablePlan:
     threshold: tuple[str, Decimal] | None = None  # a ranking: ("above" | "below", value)
     latest: bool = False  # "the most recent figure": an empty asked cell falls back to the row's last figure
     missing: tuple[str, ...] = ()  # years asked that the table has no column for
+    others: tuple[Chunk, ...] = ()  # the table's other rows (whose names prose must not be about)
 
     def lacks(self, several_documents: bool = False) -> str:
         """"Table 1 has no column for 2018": why the table cannot answer."""
@@ -79,8 +81,11 @@ _LOW_RE = re.compile(r"\b(?:lowest|smallest|least|minimum|bottom|worst|trail(?:e
 _THRESHOLD_RE = re.compile(
     r"\b(above|over|exceed(?:ed|ing|s)?|more than|greater than|higher than|at least|surpass(?:ed|ing)?|topped|"
     r"below|under|less than|lower than|at most|beneath)\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)?(?!\d)")
-_RATIO_RE = re.compile(r"\b(?:ratio (?:of|between)|how many times|times (?:as|bigger|larger|higher|greater|more|"
-                       r"smaller|lower)|multiple of|fold)\b")
+# "ratio" alone often names the measure ("Vietnam's ratio rose"); times, factor and "ratio of A to
+# B" without a verb of movement ask for a division.
+_RATIO_RE = re.compile(r"\b(?:how many times|times (?:as|bigger|larger|higher|greater|more|smaller|lower)|"
+                       r"(?:by )?what factor|multiple of|fold)\b")
+_RATIO_OF_RE = re.compile(r"\bratio (?:of|between)\b")
 _DIFFERENCE_RE = re.compile(
     r"\b(?:how (?:much|many|far)|by what|difference|differ(?:ed)?|gap|points?|margin|exceed(?:ed|s)?|ahead|behind|"
     r"widen(?:ed)?|narrow(?:ed)?|net change)\b")
@@ -88,6 +93,8 @@ _TREND_RE = re.compile(
     r"\b(?:trend|evolv\w*|chang\w*|trajector\w*|develop\w*|mov(?:e|ed)|path|over time|over the years|year by year|"
     r"every (?:figure|year|value)|all (?:the )?(?:figures|years|values)|each year|series|progress\w*|shift\w*|"
     r"rise|rose|fall|fell|grow|grew|declin\w*|increas\w*|decreas\w*)\b")
+_MOVES_RE = re.compile(r"\b(?:rise|rose|risen|grow|grew|grown|fall|fell|fallen|chang\w*|evolv\w*|increas\w*|"
+                       r"decreas\w*|declin\w*|climb\w*|drop\w*|move[ds]?)\b")
 _HOW_MUCH_RE = re.compile(r"\b(?:how (?:much|many|far)|by what|difference|gap|points?|margin|net change)\b")
 _LATEST_RE = re.compile(r"\b(?:most recent|latest|last available|newest|last reported)\b")
 # "1985-2015", "from 1985 to 2015", "between 1985 and 2015"; "in 2000 and 2017" names two years.
@@ -97,7 +104,10 @@ _SINCE_RE = re.compile(r"\b(?:since|after|from)\s+(1[89]\d\d|20\d\d)\b(?!\s*(?:-
 _AGGREGATE_LABELS = frozenset("total all average sum overall mean combined".split())
 _QUANTIFIERS = frozenset("all overall entire whole combined gross aggregate its their".split())
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
-_COUNT_RE = re.compile(r"\b(?:top|the|which)\s+(two|three|four|five|[2-5])\b")
+# "the two highest", "top three": a count of places; "which of the three" is not one.
+_COUNT_RE = re.compile(r"\b(?<!of )(?:top|the|which)\s+(two|three|four|five|[2-5])\s+(?:\w+\s+)?"
+                       r"(?:highest|lowest|largest|smallest|biggest|greatest|leading|top|countries with)\b")
+_WHY_RE = re.compile(r"\b(?:drove|drive[sn]?|driving|behind the|explain\w*|account(?:s|ed)? for)\b")
 
 
 def label_of(row: Chunk) -> str:
@@ -105,12 +115,15 @@ def label_of(row: Chunk) -> str:
 
 
 def year_columns(row: Chunk) -> list[str]:
-    return [c.strip() for c, _ in row.cells[1:] if YEAR_RE.fullmatch(c.strip())]
+    """The year columns, oldest first, whatever order the table prints them in."""
+    return sorted((c.strip() for c, _ in row.cells[1:] if YEAR_RE.fullmatch(c.strip())), key=int)
 
 
 def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan | None:
     """The multi-cell reading of `question`, or None when it asks for one cell (or no table).
     Only tables laid out by year with numeric cells are read this way."""
+    if question.type is QuestionType.REASON or _WHY_RE.search(question.text.lower()):
+        return None  # "why did exports rise?" wants the text's reason, not the cells that rose
     by_year = {key: rows for key, rows in tables.items() if len(year_columns(rows[0])) >= 2 and _numeric(rows)}
     if not by_year:
         return None
@@ -120,6 +133,15 @@ def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan |
         return None  # no table, or several equally likely: the reader decides
     key = next(iter(keys))
     rows = [r for r in by_year[key] if label_of(r)]
+    found = _read(question, key, rows)
+    return None if found is None else replace(found, others=tuple(r for r in rows if r not in found.rows))
+
+
+def _read(question: Question, key: TableKey, rows: list[Chunk]) -> TablePlan | None:
+    """What `question` asks of the table `key`. The order of the rules matters: a ranking word
+    wins unless exactly two rows are named (a comparison that says "higher"); a division and a
+    difference need their own words; what is left is a comparison (rows in one column) or a
+    trend (columns of a row)."""
     text = question.text.lower()
     named = _named_rows(question, rows)
     if _missing_countries(question, rows):
@@ -140,9 +162,13 @@ def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan |
     if not named:
         return None
     latest = bool(_LATEST_RE.search(text))
-    if len(asked) == 2 and len(named) == 1 and _RATIO_RE.search(text):
-        return TablePlan(Operation.RATIO, key, tuple(named), tuple(_ordered_as_asked(text, asked)))
-    if len(asked) <= 1 and len(named) == 2 and _RATIO_RE.search(text):
+    divides = bool(_RATIO_RE.search(text)) or bool(_RATIO_OF_RE.search(text)) and not _MOVES_RE.search(text)
+    if len(asked) == 2 and len(named) == 1 and divides:
+        # "the ratio of its 2000 share to its 1985 share" in the order asked; "by what factor did it
+        # grow from 2000 to 2017" is the later figure over the earlier.
+        order = _ordered_as_asked(text, asked) if _RATIO_OF_RE.search(text) else sorted(asked, key=int, reverse=True)
+        return TablePlan(Operation.RATIO, key, tuple(named), tuple(order))
+    if len(asked) <= 1 and len(named) == 2 and divides:
         return TablePlan(Operation.RATIO, key, tuple(named), tuple(asked) or (columns[-1],), latest=latest)
     # "By how much did X rise from 1995 to 2015?" asks for the difference of the two ends; "what
     # was the change in X during 1985-1995?" asks how it moved, with every year between.
@@ -194,6 +220,19 @@ def _best_tables(question: Question, tables: dict[TableKey, list[Chunk]]) -> set
     return {k for k, score in by_unit.items() if score == best}
 
 
+def named_other_measure(question: Question, tables: dict[TableKey, list[Chunk]], key: TableKey) -> str | None:
+    """"Which country had the highest manufacturing value added ... according to Table 2?": the
+    question names a table, but what it measures is another table's title."""
+    if not TABLE_REF_RE.search(question.text):
+        return None
+    unnamed = analyse(TABLE_REF_RE.sub(" ", question.text))
+    fits = _best_tables(unnamed, tables)
+    if len(fits) != 1 or key in fits:
+        return None
+    other = measure_and_unit(tables[next(iter(fits))][0].table_title)[0]
+    return f"{table_of(tables[key][0])} gives {measure_and_unit(tables[key][0].table_title)[0]}, not {other}"
+
+
 def foreign_measure(question: Question, rows: list[Chunk]) -> str | None:
     """Why a table cannot answer: the question puts a word before the table's measure that the
     table does not ("high-technology exports" of a table of manufactured exports). The word
@@ -224,23 +263,39 @@ def states_period(plan: TablePlan, sentence: str, paragraph: str) -> bool:
     """Whether a sentence of prose states the period a one-row trend or difference asks about
     ("Vietnam's ratio rose from 42.7% in 2000 to 64.7% in 2010 and 83.2% in 2017"): it names
     both ends of the span, gives at least two figures, uses every word of the table's measure,
-    and its paragraph names the row."""
+    and names the row, or stands in a paragraph that names this row and no other of the table
+    (a sentence about Vietnam is no summary of Korea's row)."""
     if plan.operation not in (Operation.TREND, Operation.DIFFERENCE) or len(plan.rows) != 1 or len(plan.columns) < 2:
         return False
     ends = {plan.columns[0], plan.columns[-1]}
     years = set(YEAR_RE.findall(sentence))
-    figures = [f for f in re.findall(r"\d+(?:\.\d+)?(?=\s*%)", sentence)]
+    figures = [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not YEAR_RE.fullmatch(f)]
     measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
-    label = word_set(label_of(plan.rows[0]))
-    return ends <= years and len(figures) >= 2 and bool(measure) and measure <= set(tokenize(sentence)) \
-        and label <= word_set(paragraph)
+    if not (ends <= years and len(figures) >= 2 and measure and measure <= set(tokenize(sentence))):
+        return False
+    label = _label_words(plan.rows[0])
+    if label <= _demonyms_out(sentence):
+        return True
+    others = {w for row in plan.others for w in _label_words(row)} - label
+    around = _demonyms_out(paragraph)
+    return label <= around and not others & around
+
+
+def _label_words(row: Chunk) -> set[str]:
+    return {match_form(w) for w in word_set(label_of(row))}
+
+
+def _demonyms_out(text: str) -> set[str]:
+    """The words of a text, "Vietnamese" read as "vietnam"."""
+    return {match_form(DEMONYMS.get(w, w)) for w in words(text)}
 
 
 def states_missing_year(plan: TablePlan, sentence: str) -> bool:
     """Whether prose gives what the table lacks: a figure in a sentence that names every year
     the table has no column for and uses the table's measure."""
     measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
-    return set(plan.missing) <= set(YEAR_RE.findall(sentence)) and bool(re.search(r"\d+(?:\.\d+)?\s*%", sentence)) \
+    figures = [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not YEAR_RE.fullmatch(f)]
+    return set(plan.missing) <= set(YEAR_RE.findall(sentence)) and bool(figures) \
         and bool(measure) and measure <= set(tokenize(sentence))
 
 
@@ -292,7 +347,7 @@ def _asked_columns(text: str, years: tuple[str, ...], columns: list[str]) -> lis
     span = _SPAN_RE.search(text) or _loose_span(text, years)
     if span and len(years) == 2:
         low, high = sorted(y for y in span.groups() if y)
-        if _HOW_MUCH_RE.search(text) or _RATIO_RE.search(text):
+        if _HOW_MUCH_RE.search(text) or _RATIO_RE.search(text):  # "by what factor" and "by how much"
             return [c for c in columns if c in (low, high)]  # a difference or ratio of the two ends
         return [c for c in columns if low <= c <= high]
     since = _SINCE_RE.search(text)
@@ -316,17 +371,20 @@ def _ordered_as_asked(text: str, columns: list[str]) -> list[str]:
 
 
 def _threshold(text: str) -> tuple[str, Decimal] | None:
+    """("above" | "below" | "at least" | "at most", value): "at least" and "at most" include it."""
     match = _THRESHOLD_RE.search(text)
     if not match or YEAR_RE.fullmatch(match.group(2)):
         return None
-    low = match.group(1).split()[0] in ("below", "under", "less", "lower", "at", "beneath") and \
-        not match.group(1).startswith("at least")
+    word = match.group(1)
+    if word in ("at least", "at most"):
+        return word, Decimal(match.group(2))
+    low = word.split()[0] in ("below", "under", "less", "lower", "beneath")
     return ("below" if low else "above"), Decimal(match.group(2))
 
 
 def cell_number(text: str) -> Decimal | None:
     """The number a cell prints, exactly ("5,950" is 5950; "-" and "B+" are None)."""
-    text = fold(text).strip().replace(",", "")
+    text = fold(text).strip().replace(",", "").rstrip("%*†").strip()  # "38.1%", "24,318*"
     if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
         return None
     try:
@@ -340,10 +398,12 @@ def cell_number(text: str) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Statement:
-    """A composed answer: its sentences (each with the rows it cites, by position in `rows`),
-    the rows cited, and the cells it states (gaps included)."""
+    """A composed answer: its sentences (each with the rows it cites, by position in `rows`,
+    and whether it is a detail that may go when the answer is too long: the figures between a
+    trend's ends, the rest of a ranking), the rows cited, and the cells it states (gaps
+    included)."""
 
-    sentences: tuple[tuple[str, tuple[int, ...]], ...]
+    sentences: tuple[tuple[str, tuple[int, ...], bool], ...]
     rows: tuple[Chunk, ...]
     cells: tuple[Cell, ...]
 
@@ -358,7 +418,7 @@ class _Writer:
         self.measure, self.unit = measure_and_unit(first.table_title)
         self.rows: list[Chunk] = []
         self.cells: list[Cell] = []
-        self.sentences: list[tuple[str, tuple[int, ...]]] = []
+        self.sentences: list[tuple[str, tuple[int, ...], bool]] = []
 
     def cite(self, *rows: Chunk) -> tuple[int, ...]:
         for row in rows:
@@ -370,8 +430,9 @@ class _Writer:
         """"[n]": the citation of a row, cited now if it was not yet."""
         return f"[{self.cite(row)[0] + 1}]"
 
-    def say(self, text: str, *rows: Chunk) -> None:
-        self.sentences.append((text, self.cite(*rows)))
+    def say(self, text: str, *rows: Chunk, detail: bool = False) -> None:
+        """A sentence, citing `rows` at its end (none: its markers are inside it)."""
+        self.sentences.append((text, self.cite(*rows), detail))
 
     def used(self, *cells: Cell) -> None:
         self.cells.extend(c for c in cells if c not in self.cells)
@@ -391,7 +452,7 @@ class _Writer:
             return f"{label} {self.measure}" if self.measure else label  # "Total exports", not "Total's"
         return f"{_possessive(label)} {self.measure}" if self.measure else f"{label}'s figure"
 
-    def gap(self, high: Cell, low: Cell) -> str:
+    def difference(self, high: Cell, low: Cell) -> str:
         """high − low in the table's unit, exact to the decimals the cells print (never rounded
         away from them): "11.76 percentage points", "US$141.7 million"."""
         difference = str(high.value - low.value)
@@ -418,17 +479,20 @@ def _present(cells: list[Cell]) -> list[Cell]:
 
 
 def _gap_sentence(w: _Writer, label: str, gaps: list[Cell], present: list[Cell], row: Chunk) -> None:
-    """"Table 2 has no figure for Vietnam before 2000 / in 2015 / for 1985 to 1995"."""
+    """"Table 2 has no figure for Vietnam before 2000" when that is true of the whole row (every
+    column before 2000 is empty), else "... in 1990 and 2015"."""
     if not gaps:
         return
     w.used(*gaps)
     years = [g.column for g in gaps]
-    first_present = present[0].column if present else None
-    last_present = present[-1].column if present else None
-    if first_present and all(y < first_present for y in years):
-        where = f"before {first_present}"
-    elif last_present and all(y > last_present for y in years):
-        where = f"after {last_present}"
+    asked = list(w.plan.columns)
+    by_column = {c.strip(): cell_number(v) for c, v in row.cells[1:]}
+    if present and asked[:len(years)] == years and \
+            all(by_column[c] is None for c in year_columns(row) if int(c) < int(present[0].column)):
+        where = f"before {present[0].column}"
+    elif present and asked[-len(years):] == years and \
+            all(by_column[c] is None for c in year_columns(row) if int(c) > int(present[-1].column)):
+        where = f"after {present[-1].column}"
     else:
         where = "in " + _and(years)
     w.say(f"{w.table} has no figure for {label} {where}.", row)
@@ -446,10 +510,10 @@ def _trend(w: _Writer) -> None:
                 if verb != "stayed" else f"was {w.amount(first)} in {first.column} and in {last.column}"
             w.say(f"{w.what(label)}{w.unit_note()} {change} ({w.table}).", row)
             if len(present) > 2:
-                w.sentences.append((f"In between: {_between(w, present)}.", ()))
+                w.say(f"In between: {_between(w, present)}.", detail=True)
         elif present:
             only = present[0]
-            w.say(f"{w.what(label)}{w.unit_note()} was {w.amount(only)} in {only.column} ({w.table}).", row)
+            w.say(f"{w.what(label)}{w.unit_note()} stood at {w.amount(only)} in {only.column} ({w.table}).", row)
         w.used(*cells)  # in column order, gaps in their place: a chart draws them as gaps
         _gap_sentence(w, label, [c for c in cells if c.value is None], present, row)
 
@@ -465,8 +529,8 @@ def _fallback(w: _Writer, cell: Cell) -> Cell:
     """With "the most recent figure", an empty asked cell gives way to the row's last figure."""
     if cell.value is not None or not w.plan.latest:
         return cell
-    earlier = [Cell(cell.row, cell.label, c.strip(), v.strip()) for c, v in cell.row.cells[1:]
-               if YEAR_RE.fullmatch(c.strip()) and cell_number(v) is not None]
+    earlier = sorted((Cell(cell.row, cell.label, c.strip(), v.strip()) for c, v in cell.row.cells[1:]
+                      if YEAR_RE.fullmatch(c.strip()) and cell_number(v) is not None), key=lambda c: int(c.column))
     return earlier[-1] if earlier else cell
 
 
@@ -481,18 +545,18 @@ def _comparison(w: _Writer) -> None:
     w.used(*present)
     if present:
         head = f"In {column}, {w.measure}{w.unit_note()} ({w.table}): " if w.measure else f"In {column} ({w.table}): "
-        w.sentences.append((head + "; ".join(parts) + ".", ()))
+        w.say(head + "; ".join(parts) + ".")
     if len(present) >= 2:
         ordered = sorted(present, key=lambda c: c.value, reverse=True)
         if len(present) == 2:
             high, low = ordered
             if high.value == low.value:
-                w.sentences.append((f"Both are {w.amount(high)}.", ()))
+                w.say(f"Both are {w.amount(high)}.")
             else:
-                w.sentences.append((f"{high.label} is higher, by {w.gap(high, low)} "
-                                    f"({fold(high.text)} − {fold(low.text)}).", ()))
+                w.say(f"{high.label} is higher, by {w.difference(high, low)} "
+                                    f"({fold(high.text)} − {fold(low.text)}).")
         else:
-            w.sentences.append((f"Highest: {ordered[0].label}; lowest: {ordered[-1].label}.", ()))
+            w.say(f"Highest: {ordered[0].label}; lowest: {ordered[-1].label}.")
     for cell in cells:
         if cell.value is None:
             w.used(cell)
@@ -505,40 +569,49 @@ def _ranking(w: _Writer) -> None:
     present = _present(cells)
     gaps = [c for c in cells if c.value is None]
     if not present:
+        w.say(f"{w.table} has no figure for any of its rows in {column}.")
+        w.used(*gaps)
         return
     ordered = sorted(present, key=lambda c: c.value, reverse=w.plan.extreme != "min")
-    scope = f"of the {len(present)} countries with a figure" if all(
-        word_set(c.label) & COUNTRIES for c in present) else f"of the {len(present)} rows with a figure"
+    kind = "countries" if all(word_set(c.label) & COUNTRIES for c in present) else "rows"
+    scope = f"of the {len(present)} {kind} with a figure" if len(present) > 1 else "(the only one with a figure)"
 
     def listed(chosen: list[Cell]) -> str:
-        return ", ".join(f"{c.label} ({w.amount(c)}) {w.marker(c.row)}" for c in chosen)
+        return _and([f"{c.label} ({w.amount(c)}) {w.marker(c.row)}" for c in chosen])
 
     if w.plan.threshold is not None:
         side, limit = w.plan.threshold
-        chosen = [c for c in ordered if (c.value > limit if side == "above" else c.value < limit)]
+        passes = {"above": lambda v: v > limit, "below": lambda v: v < limit,
+                  "at least": lambda v: v >= limit, "at most": lambda v: v <= limit}[side]
+        chosen = [c for c in ordered if passes(c.value)]
         limit_text = f"{limit}%" if w.unit.startswith("%") else str(limit)
         if chosen:
             head = f"In {column}, {len(chosen)} {scope} {'were' if len(chosen) > 1 else 'was'} {side} {limit_text} " \
                    f"in {w.measure} ({w.table}): {listed(chosen)}."
-        else:
-            best = ordered[0]
+        else:  # the nearest to the limit: the highest of those below "above", the lowest above "below"
+            best = max(present, key=lambda c: c.value) if side in ("above", "at least") else \
+                min(present, key=lambda c: c.value)
+            chosen = [best]
             head = f"In {column}, none {scope} was {side} {limit_text} in {w.measure} ({w.table}); " \
-                   f"the nearest was {listed([best])}."
-        w.sentences.append((head, ()))
+                   f"the nearest was {listed(chosen)}."
+        w.say(head)
         w.used(*chosen)
     else:
-        top = ordered[:max(1, w.plan.top)]
+        places = max(1, w.plan.top)
+        # A tie for the last place asked for takes in every row with that figure.
+        top = [c for c in ordered if c.value == ordered[min(places, len(ordered)) - 1].value or ordered.index(c) < places]
         word = "lowest" if w.plan.extreme == "min" else "highest"
+        tied = " (tied)" if len(top) > places else ""
         if len(top) == 1:
             head = f"In {column}, {top[0].label} had the {word} {w.measure} {scope} in {w.table}: {listed(top)}."
         else:
-            head = f"In {column}, the {len(top)} {word} {w.measure} {scope} in {w.table} were {listed(top)}."
-        w.sentences.append((head, ()))
+            head = f"In {column}, the {word} {w.measure}{tied} {scope} in {w.table} were {listed(top)}."
+        w.say(head)
         w.used(*top)
-        rest = ordered[len(top):]
+        rest = [c for c in ordered if c not in top]
         if rest:
-            w.sentences.append(("The others, in order: " + ", ".join(
-                f"{c.label} {fold(c.text)} {w.marker(c.row)}" for c in rest) + ".", ()))
+            w.say("The others, in order: " + ", ".join(
+                f"{c.label} {w.amount(c)} {w.marker(c.row)}" for c in rest) + ".", detail=True)
             w.used(*rest)
     for gap in gaps:
         w.used(gap)
@@ -557,7 +630,8 @@ def _two_cells(w: _Writer) -> tuple[Cell, Cell] | None:
         return cells[0], cells[1]
     for cell in cells:
         if cell.value is not None:
-            w.say(f"{w.what(cell.label)}{w.unit_note()} was {w.amount(cell)} in {cell.column} ({w.table}).", cell.row)
+            w.say(f"{w.what(cell.label)}{w.unit_note()} stood at {w.amount(cell)} in {cell.column} ({w.table}).",
+                  cell.row)
         else:
             w.say(f"{w.table} has no figure for {cell.label} in {cell.column}, so no difference can be taken.",
                   cell.row)
@@ -574,15 +648,16 @@ def _difference(w: _Writer) -> None:
         verb = "rose" if last.value > first.value else "fell" if last.value < first.value else "was unchanged"
         high, low = (last, first) if last.value >= first.value else (first, last)
         w.say(f"{w.what(a.label)}{w.unit_note()} {verb} from {w.amount(first)} in {first.column} to "
-              f"{w.amount(last)} in {last.column} ({w.table}), a change of {w.gap(high, low)} "
+              f"{w.amount(last)} in {last.column} ({w.table}), a {'rise' if last is high else 'fall'} of "
+              f"{w.difference(high, low)} "
               f"({fold(high.text)} − {fold(low.text)}).", a.row)
         return
     high, low = sorted((a, b), key=lambda c: c.value, reverse=True)
     when = a.column if a.column == b.column else f"{a.column} and {b.column}"
-    w.sentences.append((
+    w.say(
         f"In {when}, {w.what(a.label)}{w.unit_note()} stood at {w.amount(a)} {w.marker(a.row)} and "
         f"{_possessive(b.label)} {w.amount(b)} {w.marker(b.row)} ({w.table}): {high.label}'s was higher by "
-        f"{w.gap(high, low)} ({fold(high.text)} − {fold(low.text)}).", ()))
+        f"{w.difference(high, low)} ({fold(high.text)} − {fold(low.text)}).")
 
 
 def _ratio(w: _Writer) -> None:
@@ -598,9 +673,9 @@ def _ratio(w: _Writer) -> None:
     subject = w.what(a.label) if a.label == b.label else w.measure.capitalize()
     left = f"the {a.column}" if a.label == b.label else f"{_possessive(a.label)} {a.column}"
     right = f"the {b.column}" if a.label == b.label else f"{_possessive(b.label)} {b.column}"
-    w.sentences.append((
+    w.say(
         f"{subject}{w.unit_note()}: {left} figure was {w.amount(a)} {w.marker(a.row)} and {right} figure "
-        f"{w.amount(b)} {w.marker(b.row)} ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).", ()))
+        f"{w.amount(b)} {w.marker(b.row)} ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).")
 
 
 def _possessive(label: str) -> str:

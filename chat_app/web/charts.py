@@ -52,7 +52,12 @@ def chart_of(answer: Answer) -> CellChart | None:
     by_chunk = {c.chunk.id: c for c in answer.citations}
     cited = [by_chunk[c.chunk_id] for c in cells if c.chunk_id in by_chunk]
     title = cited[0].chunk.table_title if cited else cells[0].table
-    kind = "line" if len({c.column for c in cells}) > 1 else "bar"
+    # A line when some row has several columns; bars when each row has one figure (the latest
+    # figures of several rows may stand in different years, and dots in a line would mislead).
+    per_row = {c.row: 0 for c in cells}
+    for c in cells:
+        per_row[c.row] += 1
+    kind = "line" if max(per_row.values()) > 1 else "bar"
     numbers: dict[str, list[int]] = {}  # rows of one table share a citation label: "[1, 2] Pham ..."
     for c in dict.fromkeys(cited):
         numbers.setdefault(c.label, []).append(c.n)
