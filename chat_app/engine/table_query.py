@@ -29,6 +29,7 @@ from ingest.records import Chunk
 
 class Operation(str, Enum):
     TREND = "trend"  # one row (or a few) over a span of columns
+    PEAK = "peak"  # the year a row was highest or lowest: its columns ranked
     COMPARISON = "comparison"  # rows in one column
     RANKING = "ranking"  # a column ordered: highest, lowest, above a value
     DIFFERENCE = "difference"  # two cells subtracted
@@ -153,6 +154,10 @@ def _read(question: Question, key: TableKey, rows: list[Chunk]) -> TablePlan | N
         return TablePlan(Operation.TREND, key, tuple(named), (), missing=missing) if named else None
     threshold = _threshold(text)
     superlative = bool(_SUPERLATIVE_RE.search(text)) or bool(re.search(r"\bwhich (?:countr|econom|nation)", text))
+    peaked = re.search(r"\b(?:which|what) year\b|\bwhen\b|\bpeak(?:ed|s)?\b|\bbottom(?:ed)? out\b", text)
+    if len(named) == 1 and len(asked) != 1 and peaked and (superlative or "peak" in text or "bottom" in text):
+        low = bool(_LOW_RE.search(text)) or "bottom" in text
+        return TablePlan(Operation.PEAK, key, tuple(named), tuple(asked or columns), extreme="min" if low else "max")
     if (superlative or threshold) and len(named) != 2 and len(asked) <= 1 and (asked or len(named) != 1):
         count = _COUNT_RE.search(text)
         return TablePlan(Operation.RANKING, key,
@@ -469,7 +474,7 @@ class _Writer:
 
 def compose(plan: TablePlan, tables: dict[TableKey, list[Chunk]], several_documents: bool = False) -> Statement:
     writer = _Writer(plan, tables, several_documents)
-    {Operation.TREND: _trend, Operation.COMPARISON: _comparison, Operation.RANKING: _ranking,
+    {Operation.TREND: _trend, Operation.PEAK: _peak, Operation.COMPARISON: _comparison, Operation.RANKING: _ranking,
      Operation.DIFFERENCE: _difference, Operation.RATIO: _ratio}[plan.operation](writer)
     return writer.statement()
 
@@ -516,6 +521,28 @@ def _trend(w: _Writer) -> None:
             w.say(f"{w.what(label)}{w.unit_note()} stood at {w.amount(only)} in {only.column} ({w.table}).", row)
         w.used(*cells)  # in column order, gaps in their place: a chart draws them as gaps
         _gap_sentence(w, label, [c for c in cells if c.value is None], present, row)
+
+
+def _peak(w: _Writer) -> None:
+    """"The highest figure Table 1 gives for Malaysia's manufacturing value-added ... was in 2000:
+    30.86%", the other years after."""
+    row = w.plan.rows[0]
+    cells = w.plan.cells(row)
+    present = _present(cells)
+    if not present:
+        w.say(f"{w.table} has no figure for {label_of(row)} in {_and(list(w.plan.columns))}.", row)
+        w.used(*cells)
+        return
+    best = (min if w.plan.extreme == "min" else max)(c.value for c in present)
+    top = [c for c in present if c.value == best]
+    word = "lowest" if w.plan.extreme == "min" else "highest"
+    when = _and([c.column for c in top])
+    span = f" of {present[0].column} to {present[-1].column}" if len(present) > 1 else ""
+    w.say(f"The {word} figure {w.table} gives for {w.what(label_of(row))}{w.unit_note()}{span.replace(' of ', ' from ')} "
+          f"was in {when}: {w.amount(top[0])}.", row)
+    w.say("By year: " + ", ".join(f"{c.column} {w.amount(c)}" for c in present) + ".", detail=True)
+    w.used(*cells)
+    _gap_sentence(w, label_of(row), [c for c in cells if c.value is None], present, row)
 
 
 def _between(w: _Writer, present: list[Cell]) -> str:

@@ -199,3 +199,12 @@ def test_long_answers_drop_details_first_and_stay_under_600_characters(engine):
     cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
     assert sorted(set(cited)) == list(range(1, len(answer.citations) + 1))  # numbered anew, none missing
     assert {c.chunk_id for c in answer.table_cells} <= {c.chunk.id for c in answer.citations}
+
+
+def test_the_year_a_row_peaked_ranks_its_columns(engine):
+    answer = engine.ask("In which year was Malaysia's manufacturing value added highest?")
+    assert answer.text.startswith("The highest figure Table 1 gives for Malaysia's manufacturing value-added "
+                                  "(% of GDP) from 1985 to 2017 was in 2000: 30.86%")
+    assert len(answer.table_cells) == 8
+    low = engine.ask("When were Vietnam's manufactured exports at their lowest?")
+    assert "was in 2000: 42.66" in low.text and "no figure for Vietnam in 1985, 1990, 1995 and 2015" in low.text
