@@ -51,11 +51,36 @@ def table_key(chunk: Chunk) -> TableKey:
     return chunk.doc, chunk.table_title
 
 
+def label_of(row: Chunk) -> str:
+    """A row's label, its first cell: "Thailand", "Total"."""
+    return row.cells[0][1].strip() if row.cells else ""
+
+
+def year_columns(row: Chunk) -> list[str]:
+    """The year columns, oldest first, whatever order the table prints them in."""
+    return sorted((c.strip() for c, _ in row.cells[1:] if YEAR_RE.fullmatch(c.strip())), key=int)
+
+
+def label_words(rows: list[Chunk]) -> set[str]:
+    """The words of a table's row labels."""
+    return {w for r in rows for w in word_set(label_of(r))}
+
+
+def rows_are_countries(labels: set[str]) -> bool:
+    """Whether a table's rows are countries (two or more labels name one): then a country the
+    question names that is not a row is missing from the table, not out of its scope."""
+    return sum(1 for label in labels if label in COUNTRIES) >= 2
+
+
+def possessive(label: str) -> str:
+    return f"{label}'" if label.endswith("s") else f"{label}'s"
+
+
 def cell_for(question: Question, row: Chunk) -> TableCell | None:
     """The cell of `row` that answers `question`, if the row is about what is asked: its
     label is the question's country (or name), the table covers the year asked about, and
     the table's title and headers cover at least half of what the question measures."""
-    label = row.cells[0][1] if row.cells else ""
+    label = label_of(row)
     if not _row_matches(question, label):
         return None
     columns = " ".join(c for c, _ in row.cells)
@@ -110,8 +135,7 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
 def _may_be_about(question: Question, rows: list[Chunk]) -> bool:
     if not question.countries:
         return True
-    labels = {w for r in rows for w in word_set(r.cells[0][1] if r.cells else "")}
-    if sum(1 for label in labels if label in COUNTRIES) >= 2:
+    if rows_are_countries(label_words(rows)):
         return True  # rows of countries: a missing one is a near miss of this table
     scope = word_set(rows[0].table_title) & COUNTRIES
     return not scope or {match_form(c) for c in question.countries} <= scope
@@ -126,7 +150,7 @@ def _fit(question: Question, row: Chunk) -> int:
     title = title_stems(row)
     headers = set(tokenize(" ".join(c for c, _ in row.cells[1:])))
     score = 2 * len(wanted & title) + len(wanted & (headers - title))
-    if score and question.years and _has_year_columns(row):
+    if score and question.years and bool(year_columns(row)):
         score += 1  # a question about a year belongs to a table laid out by year
     return score
 
@@ -135,10 +159,6 @@ def title_stems(row: Chunk) -> set[str]:
     """What a table measures: its title without the number and the unit in parentheses
     ("(% of GDP)" says how Table 1 measures, not that it is about GDP)."""
     return set(tokenize(re.sub(r"\([^()]*\)", " ", re.sub(r"^Table \d+\.?", "", row.table_title))))
-
-
-def _has_year_columns(row: Chunk) -> bool:
-    return any(YEAR_RE.fullmatch(c.strip()) for c, _ in row.cells[1:])
 
 
 def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> NearMiss | None:
@@ -154,7 +174,7 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
         rows = all_rows[key]
         first = rows[0]
         in_title = wanted & title_stems(first)
-        by_year = bool(question.years) and _has_year_columns(first) and bool(in_title)
+        by_year = bool(question.years) and bool(year_columns(first)) and bool(in_title)
         # A column named by the question's words asks for its cell only in a question for a
         # value ("ranking", "how much") or about the table itself ("in Table 3"): "What support
         # did the programme offer to industries?" shares two words with "Supporting industry".
@@ -165,11 +185,11 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
         table = table_of(first)
         if len({k[0] for k in all_rows}) > 1:  # several documents: say whose table
             table = f"{table} of {key[0]}"
-        labels = {w for r in rows for w in word_set(r.cells[0][1] if r.cells else "")}
+        labels = label_words(rows)
         # A country is missing from a table whose rows are countries; "parks in Ethiopia" in a
         # title is the table's scope, not a row that is missing.
         scope = word_set(first.table_title)
-        by_country = sum(1 for label in labels if label in COUNTRIES) >= 2
+        by_country = rows_are_countries(labels)
         absent = [c for c in question.countries if by_country and match_form(c) not in labels | scope]
         measure = frozenset(wanted & _described(first))
         if absent:
@@ -179,14 +199,14 @@ def near_miss(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> Near
         if by_year and missing_years:
             return NearMiss("year", f"{table} has no column for {', '.join(missing_years)}", measure)
         for row in rows:
-            if not _row_matches(question, row.cells[0][1]):
+            if not _row_matches(question, label_of(row)):
                 continue
             asked = [(c, v) for c, v in row.cells[1:]
                      if (by_year and any(y in c for y in question.years)) or (not by_year and c in named)]
             empty = [c.strip() for c, v in asked if v.strip() in EMPTY_CELLS]
             if asked and len(empty) == len(asked):
                 where = f"in {', '.join(empty)}" if by_year else f"under \"{', '.join(empty)}\""
-                return NearMiss("empty", f"{table} gives no figure for {row.cells[0][1]} {where}", measure)
+                return NearMiss("empty", f"{table} gives no figure for {label_of(row)} {where}", measure)
     return None
 
 
@@ -264,16 +284,12 @@ def compose(cell: TableCell) -> str:
 
         said = sorted([(cell.column.strip(), cell.value)] + [(c.strip(), v) for c, v in cell.more])
         stated = " and ".join(f"{amount(v)} in {year}" for year, v in said)
-        return f"{_possessive(label)} {measure} was {stated} ({table})."
+        return f"{possessive(label)} {measure} was {stated} ({table})."
     title = re.sub(r"^Table \d+\.?\s*", "", row.table_title).strip()
     where = f"{table} ({title})" if title else table
     if re.search(r"[A-Za-z]{3,}.*\s", value):  # a description rather than a figure or grade
         return f"{where} describes {label} under \"{cell.column.strip()}\": {value.rstrip('.')}."
-    return f"In {where}, {_possessive(label)} {cell.column.strip()} is {value}."
-
-
-def _possessive(label: str) -> str:
-    return f"{label}'" if label.endswith("s") else f"{label}'s"
+    return f"In {where}, {possessive(label)} {cell.column.strip()} is {value}."
 
 
 def measure_and_unit(title: str) -> tuple[str, str]:

@@ -21,8 +21,9 @@ from enum import Enum
 
 from chat_app.engine.coverage import match_form, word_set
 from chat_app.engine.question import COUNTRIES, QUESTION_WORDS, UNIT_WORDS, YEAR_RE, Question, QuestionType, analyse
-from chat_app.engine.table_answer import (TABLE_REF_RE, EMPTY_CELLS, TableKey, measure_and_unit, table_of,
-                                          tables_for)
+from chat_app.engine.table_answer import (TABLE_REF_RE, EMPTY_CELLS, TableKey, label_of, label_words,
+                                          measure_and_unit, possessive, rows_are_countries, table_of, tables_for,
+                                          year_columns)
 from index.tokens import DEMONYMS, fold, tokenize, words
 from ingest.records import Chunk
 
@@ -109,15 +110,6 @@ _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4":
 _COUNT_RE = re.compile(r"\b(?<!of )(?:top|the|which)\s+(two|three|four|five|[2-5])\s+(?:\w+\s+)?"
                        r"(?:highest|lowest|largest|smallest|biggest|greatest|leading|top|countries with)\b")
 _WHY_RE = re.compile(r"\b(?:drove|drive[sn]?|driving|behind the|explain\w*|account(?:s|ed)? for)\b")
-
-
-def label_of(row: Chunk) -> str:
-    return row.cells[0][1].strip() if row.cells else ""
-
-
-def year_columns(row: Chunk) -> list[str]:
-    """The year columns, oldest first, whatever order the table prints them in."""
-    return sorted((c.strip() for c, _ in row.cells[1:] if YEAR_RE.fullmatch(c.strip())), key=int)
 
 
 def plan(question: Question, tables: dict[TableKey, list[Chunk]]) -> TablePlan | None:
@@ -249,17 +241,18 @@ def foreign_measure(question: Question, rows: list[Chunk]) -> str | None:
         return None
     head = tokenize(measure_words[-1])
     own = set(tokenize(rows[0].table_title)) | set(tokenize(unit))
-    labels = {w for r in rows for w in words(label_of(r))}
+    # Words that may stand before the measure, as typed (the token before it is compared as typed).
+    harmless = QUESTION_WORDS | UNIT_WORDS | _QUANTIFIERS | COUNTRIES | {w for r in rows for w in words(label_of(r))}
     tokens = words(question.text)
     for i, token in enumerate(tokens[1:], start=1):
         if tokenize(token) != head or not head:
             continue
         before = tokens[i - 1]
-        known = before in QUESTION_WORDS or before in UNIT_WORDS or before in _QUANTIFIERS or before in labels or before in COUNTRIES \
-            or DEMONYMS.get(before) is not None or before.isdigit() or len(before) < 2 \
+        known = before in harmless or DEMONYMS.get(before) is not None or before.isdigit() or len(before) < 2 \
             or set(tokenize(before)) <= own
         if not known:
-            said = re.search(rf"([\w-]*\b{re.escape(before)}\b[\w-]*)\W+{re.escape(token)}", question.text, re.IGNORECASE)
+            said = re.search(rf"([\w-]*\b{re.escape(before)}\b[\w-]*)\W+{re.escape(token)}", question.text,
+                             re.IGNORECASE)
             return f"{table_of(rows[0])} gives {measure}, not {said.group(1) if said else before} {token}"
     return None
 
@@ -273,35 +266,33 @@ def states_period(plan: TablePlan, sentence: str, paragraph: str) -> bool:
     if plan.operation not in (Operation.TREND, Operation.DIFFERENCE) or len(plan.rows) != 1 or len(plan.columns) < 2:
         return False
     ends = {plan.columns[0], plan.columns[-1]}
-    years = set(YEAR_RE.findall(sentence))
-    figures = [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not YEAR_RE.fullmatch(f)]
-    measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
-    if not (ends <= years and len(figures) >= 2 and measure and measure <= set(tokenize(sentence))):
+    if not (ends <= set(YEAR_RE.findall(sentence)) and len(_figures(sentence)) >= 2 and _uses_measure(plan, sentence)):
         return False
-    label = _label_words(plan.rows[0])
-    if label <= _demonyms_out(sentence):
+    # word_set reads "Vietnamese" as "vietnam", as the labels are read.
+    label = label_words(list(plan.rows))
+    if label <= word_set(sentence):
         return True
-    others = {w for row in plan.others for w in _label_words(row)} - label
-    around = _demonyms_out(paragraph)
+    others = label_words(list(plan.others)) - label
+    around = word_set(paragraph)
     return label <= around and not others & around
-
-
-def _label_words(row: Chunk) -> set[str]:
-    return {match_form(w) for w in word_set(label_of(row))}
-
-
-def _demonyms_out(text: str) -> set[str]:
-    """The words of a text, "Vietnamese" read as "vietnam"."""
-    return {match_form(DEMONYMS.get(w, w)) for w in words(text)}
 
 
 def states_missing_year(plan: TablePlan, sentence: str) -> bool:
     """Whether prose gives what the table lacks: a figure in a sentence that names every year
     the table has no column for and uses the table's measure."""
+    return set(plan.missing) <= set(YEAR_RE.findall(sentence)) and bool(_figures(sentence)) \
+        and _uses_measure(plan, sentence)
+
+
+def _figures(sentence: str) -> list[str]:
+    """The numbers of a sentence that are not years."""
+    return [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not YEAR_RE.fullmatch(f)]
+
+
+def _uses_measure(plan: TablePlan, sentence: str) -> bool:
+    """Whether a sentence uses every word of what the plan's table measures."""
     measure = set(tokenize(measure_and_unit(plan.rows[0].table_title)[0]))
-    figures = [f for f in re.findall(r"\d+(?:\.\d+)?", sentence) if not YEAR_RE.fullmatch(f)]
-    return set(plan.missing) <= set(YEAR_RE.findall(sentence)) and bool(figures) \
-        and bool(measure) and measure <= set(tokenize(sentence))
+    return bool(measure) and measure <= set(tokenize(sentence))
 
 
 def _numeric(rows: list[Chunk]) -> bool:
@@ -338,8 +329,8 @@ def _named_rows(question: Question, rows: list[Chunk], aggregates: bool = True) 
 
 def _missing_countries(question: Question, rows: list[Chunk]) -> list[str]:
     """Countries the question names that are not rows of a table whose rows are countries."""
-    labels = {w for r in rows for w in word_set(label_of(r))}
-    if sum(1 for w in labels if w in COUNTRIES) < 2:
+    labels = label_words(rows)
+    if not rows_are_countries(labels):
         return []
     return [c for c in question.countries if match_form(c) not in labels]
 
@@ -455,7 +446,7 @@ class _Writer:
     def what(self, label: str) -> str:
         if word_set(label) <= _AGGREGATE_LABELS:
             return f"{label} {self.measure}" if self.measure else label  # "Total exports", not "Total's"
-        return f"{_possessive(label)} {self.measure}" if self.measure else f"{label}'s figure"
+        return f"{possessive(label)} {self.measure}" if self.measure else f"{label}'s figure"
 
     def difference(self, high: Cell, low: Cell) -> str:
         """high − low in the table's unit, exact to the decimals the cells print (never rounded
@@ -537,8 +528,8 @@ def _peak(w: _Writer) -> None:
     top = [c for c in present if c.value == best]
     word = "lowest" if w.plan.extreme == "min" else "highest"
     when = _and([c.column for c in top])
-    span = f" of {present[0].column} to {present[-1].column}" if len(present) > 1 else ""
-    w.say(f"The {word} figure {w.table} gives for {w.what(label_of(row))}{w.unit_note()}{span.replace(' of ', ' from ')} "
+    span = f" from {present[0].column} to {present[-1].column}" if len(present) > 1 else ""
+    w.say(f"The {word} figure {w.table} gives for {w.what(label_of(row))}{w.unit_note()}{span} "
           f"was in {when}: {w.amount(top[0])}.", row)
     w.say("By year: " + ", ".join(f"{c.column} {w.amount(c)}" for c in present) + ".", detail=True)
     w.used(*cells)
@@ -626,7 +617,8 @@ def _ranking(w: _Writer) -> None:
     else:
         places = max(1, w.plan.top)
         # A tie for the last place asked for takes in every row with that figure.
-        top = [c for c in ordered if c.value == ordered[min(places, len(ordered)) - 1].value or ordered.index(c) < places]
+        cutoff = ordered[min(places, len(ordered)) - 1].value
+        top = ordered[:places] + [c for c in ordered[places:] if c.value == cutoff]
         word = "lowest" if w.plan.extreme == "min" else "highest"
         tied = " (tied)" if len(top) > places else ""
         if len(top) == 1:
@@ -683,7 +675,7 @@ def _difference(w: _Writer) -> None:
     when = a.column if a.column == b.column else f"{a.column} and {b.column}"
     w.say(
         f"In {when}, {w.what(a.label)}{w.unit_note()} stood at {w.amount(a)} {w.marker(a.row)} and "
-        f"{_possessive(b.label)} {w.amount(b)} {w.marker(b.row)} ({w.table}): {high.label}'s was higher by "
+        f"{possessive(b.label)} {w.amount(b)} {w.marker(b.row)} ({w.table}): {high.label}'s was higher by "
         f"{w.difference(high, low)} ({fold(high.text)} − {fold(low.text)}).")
 
 
@@ -698,15 +690,11 @@ def _ratio(w: _Writer) -> None:
     ratio = (a.value / b.value).quantize(Decimal("0.01"))
     # One row in two years ("Malaysia's 2000 figure ... its 1985 figure") or two rows in one year.
     subject = w.what(a.label) if a.label == b.label else w.measure.capitalize()
-    left = f"the {a.column}" if a.label == b.label else f"{_possessive(a.label)} {a.column}"
-    right = f"the {b.column}" if a.label == b.label else f"{_possessive(b.label)} {b.column}"
+    left = f"the {a.column}" if a.label == b.label else f"{possessive(a.label)} {a.column}"
+    right = f"the {b.column}" if a.label == b.label else f"{possessive(b.label)} {b.column}"
     w.say(
         f"{subject}{w.unit_note()}: {left} figure was {w.amount(a)} {w.marker(a.row)} and {right} figure "
         f"{w.amount(b)} {w.marker(b.row)} ({w.table}), a ratio of about {ratio} ({fold(a.text)} ÷ {fold(b.text)}).")
-
-
-def _possessive(label: str) -> str:
-    return f"{label}'" if label.endswith("s") else f"{label}'s"
 
 
 def _and(items: list[str]) -> str:
