@@ -30,7 +30,7 @@ from chat_app.engine.meta_answer import MetaQuote, meta_quote
 from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
-from chat_app.engine.table_answer import compose, near_miss, states_instead, table_of
+from chat_app.engine.table_answer import compose, label_of, near_miss, states_instead, table_of
 from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, named_other_measure,
                                          plan, states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
@@ -38,7 +38,7 @@ from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher, check_documents
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
-from ingest.records import ChunkKind
+from ingest.records import Chunk, ChunkKind
 from ingest.settings import Settings
 
 RETRIEVE_K = 8  # passages whose sentences compete for the answer
@@ -159,8 +159,8 @@ class AnswerEngine:
             return refused("No passage matches the question.")
         cells = plan(q, tables)
         if cells is not None and cells.missing:
-            own = [h for h in hits if h.chunk.doc == cells.key[0]]
-            if not self._prose_has(own, lambda sentence, paragraph: states_missing_year(cells, sentence)):
+            if not self._prose_has(hits, cells.key[0],
+                                   lambda sentence, paragraph: states_missing_year(cells, sentence)):
                 return refused(f"{cells.lacks(in_scope > 1)}.")
             cells = None  # the text gives what the table lacks: the reader quotes it
         if cells is not None:  # a trend, comparison, ranking, difference or ratio: read from the cells
@@ -302,9 +302,8 @@ class AnswerEngine:
         citation = self._citation(1, candidate.chunk, self.quoted_rows(candidate))
         cells = ()
         if candidate.cell is not None:  # the cell stated, and the other years asked about
-            cell, label = candidate.cell, candidate.chunk.cells[0][1].strip()
-            cells = tuple(CellRef(table_of(candidate.chunk), label, column.strip(), _figure(value), value.strip(),
-                                  candidate.chunk.id)
+            cell = candidate.cell
+            cells = tuple(_cell_ref(candidate.chunk, column.strip(), value.strip())
                           for column, value in sorted([(cell.column, cell.value), *cell.more]))
         return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:found.related]),
                       table_cells=cells)
@@ -324,8 +323,9 @@ class AnswerEngine:
             kept = [text for text, detail in parts if not detail]
         while len(kept) > 1 and len(" ".join(kept)) > MAX_ANSWER_CHARS - 2:
             kept.pop()
-        text = _shorten(" ".join(kept)) if len(kept) < len(parts) and len(" ".join(kept)) > MAX_ANSWER_CHARS \
-            else " ".join(kept)
+        text = " ".join(kept)
+        if len(text) > MAX_ANSWER_CHARS:  # one sentence, still too long
+            text = _shorten(text)
         # The rows still cited, in the order their markers now appear, numbered from 1.
         order = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))
         text = re.sub(r"\[(\d+)\]", lambda m: f"[{order.index(int(m.group(1))) + 1}]", text)
@@ -339,23 +339,22 @@ class AnswerEngine:
             if len(text) + len(said) <= MAX_ANSWER_CHARS:
                 text += said
                 citations.append(self._citation(len(citations) + 1, chunk, (row,)))
-        cells = tuple(CellRef(table_of(c.row), c.label, c.column, _figure(c.text), c.text, c.row.id)
-                      for c in statement.cells if c.row in rows)
+        cells = tuple(_cell_ref(c.row, c.column, c.text) for c in statement.cells if c.row in rows)
         return Answer(found.question, found.rewritten, text, False, tuple(citations),
                       tuple(found.hits[:found.related]), table_cells=cells)
 
     def _period_in_prose(self, found: Deliberation):
         """The first retrieved prose sentence that states the period the table answer covers."""
-        table_doc = found.table_plan.key[0]  # another document's prose is no summary of this table
-        return self._prose_has([h for h in found.hits if h.chunk.doc == table_doc],
+        return self._prose_has(found.hits, found.table_plan.key[0],
                                lambda sentence, paragraph: states_period(found.table_plan, sentence, paragraph))
 
-    def _prose_has(self, hits: list[Hit], test):
-        """(chunk, sentence row) of the first sentence of retrieved prose for which
-        `test(sentence, paragraph)` holds."""
+    def _prose_has(self, hits: list[Hit], doc: str, test):
+        """(chunk, sentence row) of the first sentence of retrieved prose of `doc` (another
+        document's prose says nothing of this one's table) for which `test(sentence, paragraph)`
+        holds."""
         sentences = self.searcher.data.sentences
         for hit in hits:
-            if hit.chunk.kind is ChunkKind.TABLE_ROW:
+            if hit.chunk.kind is ChunkKind.TABLE_ROW or hit.chunk.doc != doc:
                 continue
             for row in self.reader.rows_of_chunk.get(hit.chunk.id, ()):
                 if test(sentences[row].text, hit.chunk.text):
@@ -400,10 +399,11 @@ def _display(text: str) -> str:
     return " ".join(fold(text).split())
 
 
-def _figure(text: str) -> float | None:
-    """The number a cell prints ("5,950" is 5950), or None for a gap, a grade or a description."""
+def _cell_ref(row: Chunk, column: str, text: str) -> CellRef:
+    """A cell an answer states, as the answer records it: its number is the one the cell prints
+    ("5,950" is 5950), None for a gap, a grade or a description."""
     value = cell_number(text)
-    return None if value is None else float(value)
+    return CellRef(table_of(row), label_of(row), column, None if value is None else float(value), text, row.id)
 
 
 def _shorten(text: str, limit: int = MAX_ANSWER_CHARS - 10) -> str:

@@ -8,6 +8,7 @@ line (never interpolated) and is named in the caption.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import altair as alt
@@ -54,10 +55,7 @@ def chart_of(answer: Answer) -> CellChart | None:
     title = cited[0].chunk.table_title if cited else cells[0].table
     # A line when some row has several columns; bars when each row has one figure (the latest
     # figures of several rows may stand in different years, and dots in a line would mislead).
-    per_row = {c.row: 0 for c in cells}
-    for c in cells:
-        per_row[c.row] += 1
-    kind = "line" if max(per_row.values()) > 1 else "bar"
+    kind = "line" if max(Counter(c.row for c in cells).values()) > 1 else "bar"
     numbers: dict[str, list[int]] = {}  # rows of one table share a citation label: "[1, 2] Pham ..."
     for c in dict.fromkeys(cited):
         numbers.setdefault(c.label, []).append(c.n)
