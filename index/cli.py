@@ -49,6 +49,9 @@ def run_command(args: argparse.Namespace, overrides: dict, flags: dict[str, str]
         except PolicyQAError as error:
             return fail(str(error))
         except KeyboardInterrupt:
+            # Objects the interrupt left half made (a progress bar mid-refresh) may complain as
+            # they are collected on the way out: the user pressed Ctrl-C, not asked for those.
+            sys.unraisablehook = lambda unraisable: None
             return 130
         except Terminated:
             return 143
