@@ -22,7 +22,8 @@ from ingest.settings import Settings
 DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"), Path("eval/blind.jsonl"),
                 Path("eval/followups.jsonl"), Path("eval/dev.jsonl"), Path("eval/test.jsonl"),
                 Path("eval/blind_final.jsonl"), Path("eval/multicell_train.jsonl"), Path("eval/multicell_test.jsonl"),
-                Path("eval/multicell_blind.jsonl"), Path("eval/blind_fresh.jsonl")]
+                Path("eval/multicell_blind.jsonl"), Path("eval/blind_fresh.jsonl"), Path("eval/train_more.jsonl"),
+                Path("eval/blind_close.jsonl")]
 DEFAULT_TEST = Path("eval/test.jsonl")
 
 

@@ -25,6 +25,10 @@ _FIGURE_RE = re.compile(r"(?<![\d.\-])(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|\d\s*%|\$\
 _CAUSE_RE = re.compile(r"\b(because|due to|owing to|reasons?|as a result|that is why|this is why|caus(e|es|ed|ing)|"
                        r"explained by|is to blame|since|therefore|thus|hence|so that|lack|failure|unless|"
                        r"in order to|results? (in|from)|leads? to|attributed)\b", re.IGNORECASE)
+# What happened in the end: a programme dropped, a goal reached, a policy still in force.
+_OUTCOME_RE = re.compile(r"\b(dropped|abandoned|abolished|terminated|ended|discontinued|scrapped|replaced|failed|"
+                         r"succeeded|achieved|attained|became|no longer|still|subsequently|eventually|later|"
+                         r"since then|today|now|resulted|outcome)\b", re.IGNORECASE)
 _ACTOR_RE = re.compile(r"\b(government|ministry|ministries|agency|agencies|council|corporation|institute|"
                        r"organi[sz]ations?|authority|board|donors?|firms|companies|private sector|officials|"
                        r"prime minister|president|experts|universit(y|ies)|bank)\b", re.IGNORECASE)
@@ -97,6 +101,8 @@ def fits(question: Question, text: str) -> bool:
         return bool(new_names(question, text))
     if kind is QuestionType.REASON:
         return bool(_CAUSE_RE.search(text))
+    if kind is QuestionType.OUTCOME:
+        return bool(_OUTCOME_RE.search(text))
     if kind is QuestionType.DEFINITION:
         return defines(question.subject, text)
     if kind is QuestionType.LIST:

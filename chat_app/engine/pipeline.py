@@ -41,9 +41,12 @@ from ingest.errors import PolicyQAError
 from ingest.records import Chunk, ChunkKind
 from ingest.settings import Settings
 
-RETRIEVE_K = 8  # passages whose sentences compete for the answer
+# Passages whose sentences compete for the answer. Paraphrased questions rank their passage
+# 10th to 20th more often than not; 16 rather than 8 gained 0.7 points of cross-validated
+# top-1 accuracy on the training questions, and costs about a millisecond.
+RETRIEVE_K = 16
 RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for another number
-MAX_RELATED_K = RETRIEVE_K  # more would retrieve passages that took no part in the answer
+MAX_RELATED_K = 8  # the most a caller may ask for (the API's contract since it began)
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
 _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", QuestionType.WHO: "name"}
@@ -179,8 +182,8 @@ class AnswerEngine:
                            if missing else "No passage answers it.")
         # The search embedded the same text: this is its cached vector.
         vector = self.searcher.embed_query(expand_acronyms(query, self.searcher.data.acronyms))
-        return Deliberation(question, rewritten, q, hits, candidates, self.reader.features(q, candidates), vector,
-                            unknown, unknown_words, in_scope, None, scope, related=related)
+        return Deliberation(question, rewritten, q, hits, candidates, self.reader.features(q, candidates, vector),
+                            vector, unknown, unknown_words, in_scope, None, scope, related=related)
 
     def tables_in(self, docs: frozenset[str] | None):
         """The tables of the documents a question is limited to."""
@@ -246,15 +249,17 @@ class AnswerEngine:
         if miss is not None and not (candidate.chunk.kind is not ChunkKind.TABLE_ROW
                                      and states_instead(q, self.answer_text(candidate), miss)):
             return f"{miss.reason}."
-        if found.unknown_terms and \
-                self.reader.similarity(candidate, found.vector) < models.abstain.paraphrase_similarity:
-            return _never_mentions(found.in_scope, found.unknown_terms)
+        # Whatever refuses a question that names what the documents never use, that is the
+        # reason a reader can check ("It never mentions inflation").
+        silent = _never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else None
+        if silent and self.reader.similarity(candidate, found.vector) < models.abstain.paraphrase_similarity:
+            return silent
         wanted = _ANSWER_NOUNS.get(q.type)
         if wanted and not found.features[best][FEATURES.index("answer_type")]:
-            return f"No passage gives the {wanted} asked for."
+            return silent or f"No passage gives the {wanted} asked for."
         if q.type is QuestionType.NUMBER and \
                 self.reader.measure_coverage(q, candidate) < models.abstain.figure_coverage:
-            return "No passage gives a figure for what it asks about."
+            return silent or "No passage gives a figure for what it asks about."
         return None
 
     # --- writing ---------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class QuestionType(str, Enum):
     NUMBER = "number"  # how much / many ...? what share ...?
     WHO = "who"  # who ...? which agency ...?: an actor or a name
     REASON = "reason"  # why ...? what explains ...?
+    OUTCOME = "outcome"  # what became of ...? is it still ...?: what happened in the end
     DEFINITION = "definition"  # what is X? what is meant by X?
     LIST = "list"  # what are the ...s? which ...s?: several items
     YES_NO = "yes_no"
@@ -56,7 +57,11 @@ class QuestionType(str, Enum):
 
 
 _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
-    (QuestionType.YEAR, r"^(when|since when|((by|in|from|until|since) )?(what|which) year)\b"),
+    (QuestionType.YEAR, r"^(when|since when|((by|in|on|from|until|since) )?(what|which) (year|date|day))\b"),
+    (QuestionType.OUTCOME, r"\bwhat (became|has become|happened|has happened) (of|to)\b|"
+                           r"\b(outcome|fate|end result)\b|\b(is|are|was|were) (it|they|this|these|that|those|\w+) still\b|"
+                           r"\bstill (exist|exists|running|active|in place|in operation|in force|going)\b|"
+                           r"\bhow did (it|they|this|these|that) (end|turn out)\b"),
     (QuestionType.REASON, r"\b(why|how come|reasons?|causes?|what explains|what accounts for|rationale)\b"),
     (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
                           rf"^(what|which) ({_MEASURE})\b|"

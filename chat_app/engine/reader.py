@@ -31,19 +31,22 @@ MAX_SPAN = 3  # sentences in one candidate
 FEATURES = (
     "overlap",  # share of the question's words, weighted by rarity, that the candidate and its section use
     "answer_type",  # the candidate holds what the question asks for: a year, a figure, a cause, an actor ...
-    "passage_rank",  # 1 / rank of the candidate's passage in retrieval (dense, sentence and BM25 fused)
     "length",  # sentences beyond the first
     "continuation",  # it opens with "It", "This", "These" ... and the sentence it leans on is quoted with it
     "table_cell",  # a table row's cell, picked out by the question's row (country, name) and column (year, words)
+    "similarity",  # the best cosine of the question and a sentence of the candidate (retrieval's embeddings)
+    "span_similarity",  # cosine of the question and the mean of the candidate's sentence vectors
+    "passage_similarity",  # cosine of the question and the candidate's passage (its chunk vector)
 )
-# Tried and left out: in this module's cross-validation over the training questions, repeated
-# over 6 shuffles of the folds while these features were still computed, leaving each one out
-# cost nothing or helped (top-1 accuracy points when left out): the cosine
-# of question and sentence alone (+0.1), the cosine of the sentence read in context (section,
-# paragraph opening and previous sentence, embedded at build time: +1.2), overlap counting that
-# context (+0.1) or the previous sentence alone (+0.1), novelty (the candidate's words the
-# question lacks: +0.8), the share of later sentences that lean back (+0.4). Retrieval has
-# already weighed the embeddings: the passage rank carries them.
+# Each feature earns its place in `python -m chat_app train --ablation` (cross-validation over
+# the training questions, 6 shuffles of the folds). Tried and left out, in top-1 points gained
+# by leaving it out: the passage's rank in retrieval (+0.8 once the three cosines are in: they
+# say the same, graded), the cosine of the sentence read in context (section, paragraph opening
+# and previous sentence, embedded at build time: +1.2), overlap counting that context (+0.1) or
+# the previous sentence alone (+0.1), novelty (the candidate's words the question lacks: +0.8),
+# the share of later sentences that lean back (+0.4). The cosines came in with the paraphrased
+# training questions (eval/train_more.jsonl): on questions that share words with their passage
+# they had added nothing, on paraphrases they carry what overlap cannot see.
 # A sentence that leans on the one before it; "It is clear that ..." leans on nothing.
 _ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|among them|both|the former|"
                           r"the latter|here|thus|hence|however|moreover|meanwhile|in addition|in this (sense|way)|"
@@ -60,7 +63,6 @@ _DUMMY_IT_RE = re.compile(r"^it (is|was|will be|would be|seems|appears|has been)
 class Candidate:
     chunk: Chunk
     rows: tuple[int, ...]  # consecutive sentence rows of the chunk (IndexData.sentences)
-    hit_rank: int
     cell: TableCell | None = None  # for a table row: the cell that answers
 
 
@@ -82,6 +84,7 @@ class Reader:
         self.model = model
         self.vocabulary = vocabulary
         self.chunks = {c.id: c for c in data.chunks}
+        self.chunk_row = {c.id: i for i, c in enumerate(data.chunks)}
         self.chunks_of_doc: dict[str, list[Chunk]] = {}
         for chunk in data.chunks:
             self.chunks_of_doc.setdefault(chunk.doc, []).append(chunk)
@@ -129,7 +132,7 @@ class Reader:
                     found = cell(row_chunk) if row not in seen_rows and self._covers(question, row_chunk) else None
                     if found is not None:
                         seen_rows.add(row)
-                        out.append(Candidate(row_chunk, (row,), hit.rank, found))
+                        out.append(Candidate(row_chunk, (row,), found))
                 continue
             # The title, by-lines and affiliations say what the document is, not what it argues:
             # they answer a question about its people ("where does Tran work?"), never one about
@@ -141,7 +144,7 @@ class Reader:
             for start in range(len(rows)):
                 for length in range(1, MAX_SPAN + 1):
                     if start + length <= len(rows):
-                        out.append(Candidate(chunk, tuple(rows[start:start + length]), hit.rank))
+                        out.append(Candidate(chunk, tuple(rows[start:start + length])))
         return out
 
     def _asks_front_matter(self, question: Question, chunk: Chunk) -> bool:
@@ -219,7 +222,7 @@ class Reader:
         total = sum(weighted.values()) or 1.0
         return sum(weighted[s] for s in matched) / total
 
-    def features(self, question: Question, candidates: list[Candidate]) -> np.ndarray:
+    def features(self, question: Question, candidates: list[Candidate], vector: np.ndarray) -> np.ndarray:
         """The FEATURES of each candidate, one row each."""
         out = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
         weighted, synonyms = self.question_stems(question)
@@ -240,10 +243,12 @@ class Reader:
             out[i] = (
                 self.overlap(weighted, synonyms, stems),
                 float(fit(c)),
-                1.0 / c.hit_rank,
                 len(c.rows) - 1,
                 float(not is_row and leans_back(first.text) and self._previous_row(c) is not None),
                 float(c.cell is not None),
+                self.similarity(c, vector),
+                self.span_similarity(c, vector),
+                float(self.data.chunk_vectors[self.chunk_row[c.chunk.id]] @ vector),
             )
         return out
 
@@ -257,6 +262,10 @@ class Reader:
             said |= frozenset(tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))
         total = sum(self.weight(t) for t in measure)
         return sum(self.weight(t) for t in measure if t in said) / total if total else 1.0
+
+    def span_similarity(self, candidate: Candidate, vector: np.ndarray) -> float:
+        mean = self.data.sentence_vectors[list(candidate.rows)].mean(axis=0)
+        return float(mean @ vector / (np.linalg.norm(mean) or 1.0))
 
     def similarity(self, candidate: Candidate, vector: np.ndarray) -> float:
         """The best cosine of the question and a sentence of the candidate."""

@@ -154,12 +154,13 @@ def abstain_rows(engine: AnswerEngine, examples: list[Example], scores: list,
 
 def paraphrase_similarity(engine: AnswerEngine, examples: list[Example], scores: list) -> float:
     """The similarity below which a question that names something the corpus never uses is
-    refused: just under the least similar answerable one of the training questions (none of
-    those may be refused), and never above 0.9."""
-    answerable = [float(engine.reader.similarity(e.found.candidates[int(np.argmax(s))], e.found.vector))
-                  for e, s in zip(examples, scores)
-                  if s is not None and e.gold.answerable and e.found.unknown_terms and e.found.candidates]
-    return min([0.9] + [value - 0.01 for value in answerable])
+    refused: the threshold that refuses the most unanswerable training questions for each
+    answerable one it refuses three times over (as `figure_coverage`), never above 0.9. (It
+    was the least similar answerable question's: one paraphrase far from its passage then
+    let every question about a topic the paper never mentions through.)"""
+    points = [(float(engine.reader.similarity(e.found.candidates[int(np.argmax(s))], e.found.vector)), e.gold.answerable)
+              for e, s in zip(examples, scores) if s is not None and e.found.unknown_terms and e.found.candidates]
+    return _best_cut(points, ceiling=0.9)
 
 
 def figure_coverage(engine: AnswerEngine, examples: list[Example], scores: list) -> float:
@@ -171,9 +172,16 @@ def figure_coverage(engine: AnswerEngine, examples: list[Example], scores: list)
     points = [(engine.reader.measure_coverage(e.found.analysed, e.found.candidates[int(np.argmax(s))]),
                e.gold.answerable) for e, s in zip(examples, scores)
               if s is not None and e.found.candidates and e.found.analysed.type is QuestionType.NUMBER]
+    return _best_cut(points, ceiling=0.6)
+
+
+def _best_cut(points: list[tuple[float, bool]], ceiling: float) -> float:
+    """The threshold (at most `ceiling`) below which refusing gains the most: unanswerable
+    questions refused, less three for each answerable one (a wrongly refused question costs
+    more than a wrongly answered one); 0 when no threshold gains."""
     best, best_gain = 0.0, 0
-    for threshold in sorted({round(c, 3) for c, _ in points if c <= 0.6}):
-        refused = [answerable for coverage, answerable in points if coverage < threshold]
+    for threshold in sorted({round(value, 3) for value, _ in points if value <= ceiling}):
+        refused = [answerable for value, answerable in points if value < threshold]
         gain = sum(not a for a in refused) - 3 * sum(refused)
         if gain > best_gain:
             best, best_gain = threshold, gain

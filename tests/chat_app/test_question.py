@@ -11,6 +11,7 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("When was Malaysia's Vendor Development Program introduced?", QuestionType.YEAR),
     ("In what year was Japan's SME Agency established?", QuestionType.YEAR),
     ("By what year does the paper expect high income?", QuestionType.YEAR),
+    ("On what date was the paper published?", QuestionType.YEAR),  # a date holds a year
     ("How much cumulative registered FDI capital had Vietnam received?", QuestionType.NUMBER),
     ("What was Singapore's per capita income in 2017?", QuestionType.NUMBER),
     ("What share of Malaysia's total exports were manufactured in 1990?", QuestionType.NUMBER),
@@ -22,6 +23,10 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("Which country was the largest source of FDI?", QuestionType.WHO),
     ("What are the two distinct purposes of SME promotion?", QuestionType.LIST),
     ("Should Vietnam follow the Thai or the Malaysian way?", QuestionType.YES_NO),
+    ("What became of Malaysia's vendor programmes?", QuestionType.OUTCOME),
+    ("Is the Industrial Linkage Program still running?", QuestionType.OUTCOME),
+    ("What happened to the ILP in the end?", QuestionType.OUTCOME),
+    ("Why did Malaysia drop the ILP?", QuestionType.REASON),  # a cause, not what happened
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
 ])
@@ -62,6 +67,12 @@ def test_citations_and_pointers_are_not_figures_or_years():
     assert not has_year("It was shown in Table 3 (Ohno, 2014).")
     assert not has_figure("Tables 1 and 2, using World Bank data, illustrate it.")
     assert has_figure("FDI recorded US$319.6 billion.") and has_year("introduced in 1988")
+
+
+def test_an_outcome_is_what_happened_in_the_end():
+    q = analyse("What became of Malaysia's vendor programmes?")
+    assert fits(q, "However, Malaysia subsequently dropped this policy.")
+    assert not fits(q, "The principal programs were the Vendor Development Program and the ILP.")
 
 
 def test_a_figure_must_be_the_asked_country_s():
