@@ -49,11 +49,10 @@ def run_command(args: argparse.Namespace, overrides: dict, flags: dict[str, str]
         except PolicyQAError as error:
             return fail(str(error))
         except KeyboardInterrupt:
-            # Objects the interrupt left half made (a progress bar mid-refresh) may complain as
-            # they are collected on the way out: the user pressed Ctrl-C, not asked for those.
-            sys.unraisablehook = lambda unraisable: None
+            _exit_quietly()
             return 130
         except Terminated:
+            _exit_quietly()
             return 143
         except BrokenPipeError:  # `... | head`: the reader has all it wants
             _discard_stdout()
@@ -64,6 +63,13 @@ def run_command(args: argparse.Namespace, overrides: dict, flags: dict[str, str]
         except Exception as error:  # a bug; still one line, and it says so
             return fail(f"unexpected {type(error).__name__}: {error} (this is a bug in policy-qa; "
                         "please report it with the command that caused it)")
+
+
+def _exit_quietly() -> None:
+    """An interrupted command is about to exit: objects the interrupt left half made (a progress
+    bar stopped mid-refresh) may complain as they are collected ("Exception ignored in ...",
+    with a traceback). The user stopped the command; those lines are not for them."""
+    sys.unraisablehook = lambda unraisable: None
 
 
 def fail(message: str) -> int:

@@ -32,9 +32,6 @@ class TerminalProgress:
         self._bar.refresh()
 
     def _close(self) -> None:
-        bar, self._bar = self._bar, None
-        if bar is not None:
-            try:
-                bar.close()
-            finally:
-                bar.disable = True  # tqdm's __del__ closes again unless disabled: not after Ctrl-C mid-refresh
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
                     "feature left out in turn and report what it costs on --test.")
     train.add_argument("--gold", type=Path, action="append",
                        help="training questions (repeatable; default: eval/train.jsonl, train_extra, heldout, "
-                            "blind and followups). The held-out sets (dev, test, blind_final) are refused, and "
+                            "blind, followups and train_more). The held-out sets (dev, test, blind_final, "
+                            "multicell_test, multicell_blind, blind_fresh, blind_close) are refused, and "
                             "questions they ask too are left out")
     train.add_argument("--out", type=Path, default=None, help="where to write the weights "
                                                               "(default chat_app/reader_model.json)")

@@ -47,9 +47,9 @@ class Generator:
 
     def improve(self, extractive: Answer, engine: "AnswerEngine") -> Answer:
         """The generated answer when it is fully cited; otherwise the extractive one with a note."""
-        passages = list(extractive.hits[:PASSAGES])
+        passages = _passages(extractive)
         try:
-            reply = self.complete(extractive.rewritten_question, [h.chunk for h in passages])
+            reply = self.complete(extractive.rewritten_question, passages)
         except GeneratorError as error:
             return replace(extractive, note=f"The language model gave no usable reply ({error}); "
                                             "this is the extractive answer.")
@@ -97,10 +97,19 @@ class Generator:
         text = _MARKER_RE.sub(lambda m: f"[{order[int(m.group(1))]}]", reply.strip())
         citations = []
         for given, n in order.items():
-            chunk = passages[given - 1].chunk
+            chunk = passages[given - 1]
             claims = " ".join(s for s in _sentences(reply) if f"[{given}]" in s)
             citations.append(_quote(n, chunk, claims, engine))
         return text, tuple(citations)
+
+
+def _passages(extractive: Answer) -> list:
+    """The passages the model reads: those the extractive answer quotes first (the reader may
+    quote a passage retrieved below the ones returned with the answer), then the others
+    returned, PASSAGES in all."""
+    chunks = list({c.chunk.id: c.chunk for c in extractive.citations}.values())
+    chunks += [h.chunk for h in extractive.hits if h.chunk.id not in {c.id for c in chunks}]
+    return chunks[:PASSAGES]
 
 
 def uncited(reply: str, passages: int) -> str:

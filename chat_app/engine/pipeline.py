@@ -226,7 +226,8 @@ class AnswerEngine:
             return abstain(reason)
         evidence = self.abstain_features(found, best, float(scores[best]))
         if models.abstain.probability(evidence) < models.abstain.threshold:
-            return abstain("No passage answers it closely enough; the nearest ones are listed.")
+            return abstain(_never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else
+                           "No passage answers it closely enough; the nearest ones are listed.")
         return self._compose(found, candidate)
 
     def about_document(self, found: Deliberation) -> MetaQuote | None:
@@ -241,7 +242,9 @@ class AnswerEngine:
         - a "how much" question whose best passage gives a figure of something else (it does
           not say enough of what the question measures, by the fitted share);
         - a name or topic the documents never use, unless the passage says it in other words
-          (its closest sentence is at least as similar as paraphrases in the training questions)."""
+          (its closest sentence is at least as similar as the fitted cut).
+        Whichever of the last three refuses, a question that names what the documents never use
+        is told so ("It never mentions inflation"): that is the reason a reader can check."""
         models = models or self.models
         q = found.analysed
         candidate = found.candidates[best]
@@ -249,8 +252,6 @@ class AnswerEngine:
         if miss is not None and not (candidate.chunk.kind is not ChunkKind.TABLE_ROW
                                      and states_instead(q, self.answer_text(candidate), miss)):
             return f"{miss.reason}."
-        # Whatever refuses a question that names what the documents never use, that is the
-        # reason a reader can check ("It never mentions inflation").
         silent = _never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else None
         if silent and self.reader.similarity(candidate, found.vector) < models.abstain.paraphrase_similarity:
             return silent

@@ -57,15 +57,17 @@ class QuestionType(str, Enum):
 
 
 _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
-    (QuestionType.YEAR, r"^(when|since when|((by|in|on|from|until|since) )?(what|which) (year|date|day))\b"),
-    (QuestionType.OUTCOME, r"\bwhat (became|has become|happened|has happened) (of|to)\b|"
-                           r"\b(outcome|fate|end result)\b|\b(is|are|was|were) (it|they|this|these|that|those|\w+) still\b|"
-                           r"\bstill (exist|exists|running|active|in place|in operation|in force|going)\b|"
-                           r"\bhow did (it|they|this|these|that) (end|turn out)\b"),
+    (QuestionType.YEAR, r"^(when|since when|((by|in|on|from|until|since) )?(what|which) (year|date|day))(?![-\w])"),
     (QuestionType.REASON, r"\b(why|how come|reasons?|causes?|what explains|what accounts for|rationale)\b"),
     (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
                           rf"^(what|which) ({_MEASURE})\b|"
                           rf"^(what|which) (is|was|were|are) (the )?([\w'-]+ ){{0,5}}({_MEASURE})\b"),
+    # After REASON and NUMBER: "Why is Vietnam still ...?" asks a cause, "How many ... still
+    # exist?" a figure.
+    (QuestionType.OUTCOME, r"\bwhat (became|has become|happened|has happened) (of|to)\b|"
+                           r"\b(outcome|fate|end result)\b|^(is|are|was|were) ([\w'-]+ ){1,6}still\b|"
+                           r"\bstill (exist|exists|running|active|in place|in operation|in force|going)\b|"
+                           r"\bhow did ([\w'-]+ ){1,6}(end|turn out)\b"),
     (QuestionType.WHO, r"^(who|whom|whose)\b|^(which|what) (\w+ )?(organi[sz]ations?|agency|agencies|institutions?|"
                        r"body|bodies|ministry|ministries|firms?|compan(y|ies)|donors?|people|persons?|actors?|countr(y|ies)|"
                        r"economy|economies)\b"),

@@ -121,3 +121,17 @@ def test_an_unreachable_endpoint_falls_back(paper_searcher):
     settings = replace(paper_searcher.settings, generator_url="http://127.0.0.1:9/v1", generator_timeout=1.0)
     answer = AnswerEngine(paper_searcher, settings).ask(QUESTION)
     assert answer.method == "extractive" and "127.0.0.1:9" in answer.note
+
+
+def test_the_model_reads_the_passage_the_extractive_answer_quotes(paper_searcher):
+    """The reader weighs more passages than an answer returns: the one it quoted may be
+    retrieved below them, and the model must still read it."""
+    from chat_app.engine.generator import PASSAGES, _passages
+
+    extractive = AnswerEngine(paper_searcher).ask(QUESTION)
+    quoted = extractive.citations[0].chunk
+    elsewhere = [h for h in paper_searcher.search("What does the paper say about handholding?", 8)
+                 if h.chunk.id != quoted.id]
+    read = _passages(replace(extractive, hits=tuple(elsewhere)))
+    assert read[0].id == quoted.id and len(read) == PASSAGES
+    assert [c.id for c in read[1:]] == [h.chunk.id for h in elsewhere[:PASSAGES - 1]]
