@@ -226,8 +226,9 @@ class AnswerEngine:
             return abstain(reason)
         evidence = self.abstain_features(found, best, float(scores[best]))
         if models.abstain.probability(evidence) < models.abstain.threshold:
-            return abstain(_never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else
-                           "No passage answers it closely enough; the nearest ones are listed.")
+            # Not "It never mentions ...": the model weighs how closely the best passage answers,
+            # and a paraphrase ("the Second World War" for "WW2") may be what it doubts.
+            return abstain("No passage answers it closely enough; the nearest ones are listed.")
         return self._compose(found, candidate)
 
     def about_document(self, found: Deliberation) -> MetaQuote | None:
