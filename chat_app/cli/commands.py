@@ -23,7 +23,7 @@ DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("
                 Path("eval/followups.jsonl"), Path("eval/dev.jsonl"), Path("eval/test.jsonl"),
                 Path("eval/blind_final.jsonl"), Path("eval/multicell_train.jsonl"), Path("eval/multicell_test.jsonl"),
                 Path("eval/multicell_blind.jsonl"), Path("eval/blind_fresh.jsonl"), Path("eval/train_more.jsonl"),
-                Path("eval/blind_close.jsonl")]
+                Path("eval/blind_close.jsonl"), Path("eval/blind_after.jsonl")]
 DEFAULT_TEST = Path("eval/test.jsonl")
 
 
@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--gold", type=Path, action="append",
                        help="training questions (repeatable; default: eval/train.jsonl, train_extra, heldout, "
                             "blind, followups and train_more). The held-out sets (dev, test, blind_final, "
-                            "multicell_test, multicell_blind, blind_fresh, blind_close) are refused, and "
+                            "multicell_test, multicell_blind, blind_fresh, blind_close, blind_after) are refused, and "
                             "questions they ask too are left out")
     train.add_argument("--out", type=Path, default=None, help="where to write the weights "
                                                               "(default chat_app/reader_model.json)")
