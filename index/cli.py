@@ -65,6 +65,15 @@ def run_command(args: argparse.Namespace, overrides: dict, flags: dict[str, str]
                         "please report it with the command that caused it)")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag or value is one line that names it, not the whole usage block
+    above it (`-k abc`: "python -m index search: error: argument -k: invalid int value: 'abc'
+    (see python -m index search --help)"). Subcommands inherit the class."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _exit_quietly() -> None:
     """An interrupted command is about to exit: objects the interrupt left half made (a progress
     bar stopped mid-refresh) may complain as they are collected ("Exception ignored in ...",
@@ -107,8 +116,8 @@ def _discard_stdout() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m index", description="Build and search the policy-qa index.")
-    common = argparse.ArgumentParser(add_help=False)
+    parser = Parser(prog="python -m index", description="Build and search the policy-qa index.")
+    common = Parser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: $POLICY_QA_INDEX_DIR or .policy_qa/index)")
     common.add_argument("--model", help="embedding model (default: $POLICY_QA_MODEL or the bundled all-MiniLM-L6-v2)")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from index.cli import fail, open_searcher, run_command
+from index.cli import Parser, fail, open_searcher, run_command
 from index.hygiene import check_question, terminal_line
 from ingest.errors import PolicyQAError, QuestionError
 from ingest.settings import Settings
@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m chat_app", description="Cited answers from the indexed papers.")
-    common = argparse.ArgumentParser(add_help=False)
+    parser = Parser(prog="python -m chat_app", description="Cited answers from the indexed papers.")
+    common = Parser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: $POLICY_QA_INDEX_DIR or .policy_qa/index)")
     common.add_argument("--model", help="embedding model the index was built with (default: the bundled one)")
     common.add_argument("--generator-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: none)")

@@ -139,6 +139,19 @@ def test_bad_serve_flags_are_one_line(capsys, argv, message):
     assert capsys.readouterr() == ("", message)
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["ask", "Who wrote it?", "-k", "abc"],
+     "python -m chat_app ask: error: argument -k: invalid int value: 'abc' (see python -m chat_app ask --help)\n"),
+    (["ask", "Who wrote it?", "--no-such-flag"],
+     "python -m chat_app: error: unrecognized arguments: --no-such-flag (see python -m chat_app --help)\n"),
+])
+def test_a_flag_argparse_refuses_is_one_line_too(capsys, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr() == ("", message)
+
+
 def test_serve_on_a_port_in_use_is_one_line(capsys):
     import socket
 
