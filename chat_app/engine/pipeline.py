@@ -197,7 +197,7 @@ class AnswerEngine:
         words = set(self.reader.passage_words(candidate.chunk))
         lacking = self.vocabulary.missing_names(q, words, candidate.chunk.text)
         return np.array([score, found.features[best][FEATURES.index("overlap")],
-                         self.reader.similarity(candidate, found.vector),
+                         found.features[best][FEATURES.index("similarity")],
                          len(found.unknown_words) + len(found.unknown_terms), len(lacking)], dtype=np.float32)
 
     # --- deciding ------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class AnswerEngine:
                                      and states_instead(q, self.answer_text(candidate), miss)):
             return f"{miss.reason}."
         silent = _never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else None
-        if silent and self.reader.similarity(candidate, found.vector) < models.abstain.paraphrase_similarity:
+        if silent and found.features[best][FEATURES.index("similarity")] < models.abstain.paraphrase_similarity:
             return silent
         wanted = _ANSWER_NOUNS.get(q.type)
         if wanted and not found.features[best][FEATURES.index("answer_type")]:

@@ -34,10 +34,13 @@ FEATURES = (
     "length",  # sentences beyond the first
     "continuation",  # it opens with "It", "This", "These" ... and the sentence it leans on is quoted with it
     "table_cell",  # a table row's cell, picked out by the question's row (country, name) and column (year, words)
-    "similarity",  # the best cosine of the question and a sentence of the candidate (retrieval's embeddings)
+)
+COSINES = (  # of the question's embedding with what the index embedded (Reader._cosines): the last features
+    "similarity",  # the best cosine of the question and a sentence of the candidate
     "span_similarity",  # cosine of the question and the mean of the candidate's sentence vectors
     "passage_similarity",  # cosine of the question and the candidate's passage (its chunk vector)
 )
+FEATURES += COSINES
 # Each feature earns its place in `python -m chat_app train --ablation` (cross-validation over
 # the training questions, 6 shuffles of the folds). Tried and left out, in top-1 points gained
 # by leaving it out: the passage's rank in retrieval (+0.8 once the three cosines are in: they
@@ -240,17 +243,33 @@ class Reader:
             stems = frozenset().union(*(self.stems(r) for r in c.rows)) | self.topic_stems(c.chunk)
             first = self.data.sentences[c.rows[0]]
             is_row = c.chunk.kind is ChunkKind.TABLE_ROW
-            out[i] = (
+            out[i, :-len(COSINES)] = (
                 self.overlap(weighted, synonyms, stems),
                 float(fit(c)),
                 len(c.rows) - 1,
                 float(not is_row and leans_back(first.text) and self._previous_row(c) is not None),
                 float(c.cell is not None),
-                self.similarity(c, vector),
-                self.span_similarity(c, vector),
-                float(self.data.chunk_vectors[self.chunk_row[c.chunk.id]] @ vector),
             )
+        if candidates:
+            out[:, -len(COSINES):] = self._cosines(candidates, vector)
         return out
+
+    def _cosines(self, candidates: list[Candidate], vector: np.ndarray) -> np.ndarray:
+        """The COSINES of each candidate: one product of the question with each distinct sentence
+        (overlapping runs share them) and with each candidate's passage."""
+        rows = sorted({r for c in candidates for r in c.rows})
+        at = {r: i for i, r in enumerate(rows)}
+        vectors = self.data.sentence_vectors[rows]
+        cosines = vectors @ vector
+        # Runs padded to MAX_SPAN with a zero vector (index len(rows)): it adds nothing to a sum.
+        padded = np.array([[at[r] for r in c.rows] + [len(rows)] * (MAX_SPAN - len(c.rows)) for c in candidates])
+        held = padded < len(rows)
+        best = np.where(held, np.append(cosines, -np.inf)[padded], -np.inf).max(axis=1)
+        means = np.vstack([vectors, np.zeros_like(vectors[:1])])[padded].sum(axis=1) / held.sum(axis=1, keepdims=True)
+        norms = np.linalg.norm(means, axis=1)
+        span = (means @ vector) / np.where(norms > 0, norms, 1.0)
+        passage = self.data.chunk_vectors[[self.chunk_row[c.chunk.id] for c in candidates]] @ vector
+        return np.column_stack([best, span, passage])
 
     def measure_coverage(self, question: Question, candidate: Candidate) -> float:
         """Share of what the question measures (its words but countries and units, weighted by
@@ -262,14 +281,6 @@ class Reader:
             said |= frozenset(tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))
         total = sum(self.weight(t) for t in measure)
         return sum(self.weight(t) for t in measure if t in said) / total if total else 1.0
-
-    def span_similarity(self, candidate: Candidate, vector: np.ndarray) -> float:
-        mean = self.data.sentence_vectors[list(candidate.rows)].mean(axis=0)
-        return float(mean @ vector / (np.linalg.norm(mean) or 1.0))
-
-    def similarity(self, candidate: Candidate, vector: np.ndarray) -> float:
-        """The best cosine of the question and a sentence of the candidate."""
-        return float((self.data.sentence_vectors[list(candidate.rows)] @ vector).max())
 
     def _previous_row(self, c: Candidate) -> int | None:
         rows = self.rows_of_chunk.get(c.chunk.id, [])

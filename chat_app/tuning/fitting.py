@@ -160,7 +160,8 @@ def paraphrase_similarity(engine: AnswerEngine, examples: list[Example], scores:
     question. With the paraphrased training questions both rules land near 0.35-0.40: the
     paraphrases name words the paper never uses ("slice", "fraction") as often as the
     off-topic questions do ("unemployment"), at the same distance from their best passage."""
-    points = [(float(engine.reader.similarity(e.found.candidates[int(np.argmax(s))], e.found.vector)), e.gold.answerable)
+    similarity = FEATURES.index("similarity")
+    points = [(float(e.found.features[int(np.argmax(s))][similarity]), e.gold.answerable)
               for e, s in zip(examples, scores) if s is not None and e.found.unknown_terms and e.found.candidates]
     return _best_cut(points, ceiling=0.9)
 
