@@ -107,9 +107,8 @@ def _passages(extractive: Answer) -> list:
     """The passages the model reads: those the extractive answer quotes first (the reader may
     quote a passage retrieved below the ones returned with the answer), then the others
     returned, PASSAGES in all."""
-    chunks = list({c.chunk.id: c.chunk for c in extractive.citations}.values())
-    chunks += [h.chunk for h in extractive.hits if h.chunk.id not in {c.id for c in chunks}]
-    return chunks[:PASSAGES]
+    quoted = {c.chunk.id: c.chunk for c in extractive.citations}
+    return [*quoted.values(), *(h.chunk for h in extractive.hits if h.chunk.id not in quoted)][:PASSAGES]
 
 
 def uncited(reply: str, passages: int) -> str:
