@@ -150,34 +150,33 @@ class AnswerEngine:
         unknown_words = tuple(w for w in self.vocabulary.unknown_words(q) if w not in unknown)
         tables = self.tables_in(scope)
 
-        def refused(reason: str) -> Deliberation:
+        def unread(reason: str | None = None, cells: TablePlan | None = None) -> Deliberation:
+            """Decided without the reader: a refusal, or a question over several table cells."""
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
             return Deliberation(question, rewritten, q, hits, [], empty, None, unknown, unknown_words, in_scope, reason,
-                                scope, related=related)
+                                scope, cells, related)
 
         countries = self.vocabulary.unknown_countries(q)
         if countries:
-            return refused(_never_mentions(in_scope, [c.title() for c in countries]))
+            return unread(_never_mentions(in_scope, [c.title() for c in countries]))
         if not hits:
-            return refused("No passage matches the question.")
+            return unread("No passage matches the question.")
         cells = plan(q, tables)
         if cells is not None and cells.missing:
             if not self._prose_has(hits, cells.key[0],
                                    lambda sentence, paragraph: states_missing_year(cells, sentence)):
-                return refused(f"{cells.lacks(in_scope > 1)}.")
+                return unread(f"{cells.lacks(in_scope > 1)}.")
             cells = None  # the text gives what the table lacks: the reader quotes it
         if cells is not None:  # a trend, comparison, ranking, difference or ratio: read from the cells
             foreign = named_other_measure(q, tables, cells.key) or foreign_measure(q, tables[cells.key])
             if foreign:
-                return refused(f"{foreign}.")
-            empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
-            return Deliberation(question, rewritten, q, hits, [], empty, None, unknown, unknown_words, in_scope,
-                                None, scope, cells, related)
+                return unread(f"{foreign}.")
+            return unread(cells=cells)
         candidates = self.reader.candidates(q, hits, tables)
         if not candidates:
             miss = near_miss(q, tables)
             missing = self.vocabulary.missing_entities(q, set(self.reader.passage_words(hits[0].chunk)))
-            return refused(f"{miss.reason}." if miss else
+            return unread(f"{miss.reason}." if miss else
                            f"No passage speaks of {', '.join(m.title() for m in missing)} in this connection."
                            if missing else "No passage answers it.")
         # The search embedded the same text: this is its cached vector.
