@@ -12,19 +12,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from chat_app.tuning.sets import DEFAULT_GOLD, DEFAULT_TEST, DEFAULT_TRAIN, HELD_OUT
 from index.cli import Parser, fail, open_searcher, run_command
 from index.hygiene import check_question, terminal_line
 from ingest.errors import PolicyQAError, QuestionError
 from ingest.settings import Settings
 
-# Every set is reported on its own, so the gap between what was tuned on (train) and what was
-# not (dev, test, the blind sets) shows at every run.
-DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"), Path("eval/blind.jsonl"),
-                Path("eval/followups.jsonl"), Path("eval/dev.jsonl"), Path("eval/test.jsonl"),
-                Path("eval/blind_final.jsonl"), Path("eval/multicell_train.jsonl"), Path("eval/multicell_test.jsonl"),
-                Path("eval/multicell_blind.jsonl"), Path("eval/blind_fresh.jsonl"), Path("eval/train_more.jsonl"),
-                Path("eval/blind_close.jsonl"), Path("eval/blind_after.jsonl")]
-DEFAULT_TEST = Path("eval/test.jsonl")
 
 
 # Flags of `serve` whose setting has another name; their values reach Settings as text, so
@@ -90,10 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                     "5-fold cross-validation; write the weights to --out. With --ablation, also refit with each "
                     "feature left out in turn and report what it costs on --test.")
     train.add_argument("--gold", type=Path, action="append",
-                       help="training questions (repeatable; default: eval/train.jsonl, train_extra, heldout, "
-                            "blind, followups and train_more). The held-out sets (dev, test, blind_final, "
-                            "multicell_test, multicell_blind, blind_fresh, blind_close, blind_after) are refused, and "
-                            "questions they ask too are left out")
+                       help=f"training questions (repeatable; default: {', '.join(map(str, DEFAULT_TRAIN))}). The "
+                            f"held-out sets ({', '.join(map(str, HELD_OUT))}) are refused, and questions they ask "
+                            "too are left out")
     train.add_argument("--out", type=Path, default=None, help="where to write the weights "
                                                               "(default chat_app/reader_model.json)")
     train.add_argument("--ablation", action="store_true", help="leave each feature out in turn, report on --test")

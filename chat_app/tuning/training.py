@@ -11,23 +11,13 @@ from pathlib import Path
 from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine
 from chat_app.tuning.evaluation import AnswerScores, score_answers
 from chat_app.tuning.fitting import Example, collect, fit
+from chat_app.tuning.sets import DEFAULT_TRAIN, HELD_OUT
 from chat_app.engine.reader import FEATURES
 from chat_app.engine.reader_model import MODEL_PATH, FittedModels, initial_models, save_models
 from index.cli import open_searcher
 from index.evaluation import GoldQuestion, load_questions
 from ingest.errors import InputFileError
 from ingest.settings import Settings
-
-
-# What the reader is fitted on: the bank's train split, the 100 questions written to teach
-# abstention, the project's earlier sets (written before this reader existed), and 160
-# paraphrased questions over every paragraph (train_more: written blind, as the others).
-DEFAULT_TRAIN = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"),
-                 Path("eval/blind.jsonl"), Path("eval/followups.jsonl"), Path("eval/train_more.jsonl")]
-# Never fitted on: what the figures of the reader are reported on.
-HELD_OUT = [Path("eval/dev.jsonl"), Path("eval/test.jsonl"), Path("eval/blind_final.jsonl"),
-            Path("eval/multicell_test.jsonl"), Path("eval/multicell_blind.jsonl"), Path("eval/blind_fresh.jsonl"),
-            Path("eval/blind_close.jsonl"), Path("eval/blind_after.jsonl")]
 
 
 def train(args, settings: Settings) -> int:

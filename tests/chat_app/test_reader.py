@@ -10,7 +10,7 @@ from chat_app.engine.pipeline import ABSTAIN_FEATURES
 from chat_app.tuning.fitting import Example, fit_reader, top_is_right
 from chat_app.engine.reader import FEATURES, MAX_SPAN
 from chat_app.engine.reader_model import MODEL_PATH, load_models
-from chat_app.tuning.training import HELD_OUT
+from chat_app.tuning.sets import HELD_OUT
 from ingest.records import ChunkKind
 from tests.helpers import ROOT
 
