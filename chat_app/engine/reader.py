@@ -19,7 +19,7 @@ import numpy as np
 from chat_app.engine.answer_types import fits
 from chat_app.engine.coverage import Vocabulary, without_citations, word_set
 from chat_app.engine.question import Question
-from chat_app.engine.reader_model import ReaderModel
+from chat_app.engine.reader_model import QueryAdapter, ReaderModel
 from chat_app.engine.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
                                           table_key, tables_for)
 from index.search import Hit
@@ -39,6 +39,7 @@ COSINES = (  # of the question's embedding with what the index embedded (Reader.
     "similarity",  # the best cosine of the question and a sentence of the candidate
     "span_similarity",  # cosine of the question and the mean of the candidate's sentence vectors
     "passage_similarity",  # cosine of the question and the candidate's passage (its chunk vector)
+    "adapted_similarity",  # the best cosine of a sentence with the question moved by the fitted QueryAdapter
 )
 FEATURES += COSINES
 # Each feature earns its place in `python -m chat_app train --ablation` (cross-validation over
@@ -251,25 +252,51 @@ class Reader:
                 float(c.cell is not None),
             )
         if candidates:
-            out[:, -len(COSINES):] = self._cosines(candidates, vector)
+            out[:, -len(COSINES):] = self._cosines(candidates, vector, self.model.adapter)
         return out
 
-    def _cosines(self, candidates: list[Candidate], vector: np.ndarray) -> np.ndarray:
+    def _cosines(self, candidates: list[Candidate], vector: np.ndarray, adapter: QueryAdapter | None) -> np.ndarray:
         """The COSINES of each candidate: one product of the question with each distinct sentence
         (overlapping runs share them) and with each candidate's passage."""
-        rows = sorted({r for c in candidates for r in c.rows})
-        at = {r: i for i, r in enumerate(rows)}
-        vectors = self.data.sentence_vectors[rows]
-        cosines = vectors @ vector
-        # Runs padded to MAX_SPAN with a zero vector (index len(rows)): it adds nothing to a sum.
-        padded = np.array([[at[r] for r in c.rows] + [len(rows)] * (MAX_SPAN - len(c.rows)) for c in candidates])
+        rows, padded = self._runs(candidates)
         held = padded < len(rows)
-        best = np.where(held, np.append(cosines, -np.inf)[padded], -np.inf).max(axis=1)
+        vectors = self.data.sentence_vectors[rows]
+        best = self._best_of_runs(vectors @ vector, padded)
         means = np.vstack([vectors, np.zeros_like(vectors[:1])])[padded].sum(axis=1) / held.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(means, axis=1)
         span = (means @ vector) / np.where(norms > 0, norms, 1.0)
         passage = self.data.chunk_vectors[[self.chunk_row[c.chunk.id] for c in candidates]] @ vector
-        return np.column_stack([best, span, passage])
+        return np.column_stack([best, span, passage, self._adapted_best(candidates, vector, adapter, rows, padded, best)])
+
+    def adapted_similarity(self, candidates: list[Candidate], vector: np.ndarray,
+                           adapter: QueryAdapter | None) -> np.ndarray:
+        """The adapted_similarity feature with a given adapter (fitting tries adapters that the
+        reader does not hold)."""
+        rows, padded = self._runs(candidates)
+        vectors = self.data.sentence_vectors[rows]
+        return self._adapted_best(candidates, vector, adapter, rows, padded, self._best_of_runs(vectors @ vector, padded))
+
+    def _adapted_best(self, candidates: list[Candidate], vector: np.ndarray, adapter: QueryAdapter | None,
+                      rows: list[int], padded: np.ndarray, plain: np.ndarray) -> np.ndarray:
+        """The best adapted cosine of each candidate when they all come from documents the
+        adapter was fitted on; else the plain one (`plain`) for all: adapted cosines run higher
+        than plain ones, and a document the adapter knows would win over one it does not."""
+        if adapter is None or not adapter.applies_to(self.data.manifest["model"]["name"], len(vector)) \
+                or any(c.chunk.doc not in adapter.documents for c in candidates):
+            return plain
+        return self._best_of_runs(self.data.sentence_vectors[rows] @ adapter.apply(vector), padded)
+
+    @staticmethod
+    def _runs(candidates: list[Candidate]) -> tuple[list[int], np.ndarray]:
+        """The distinct sentence rows, and each candidate's run as positions among them, padded
+        to MAX_SPAN with len(rows): a position past the end, which stands for a zero vector."""
+        rows = sorted({r for c in candidates for r in c.rows})
+        at = {r: i for i, r in enumerate(rows)}
+        return rows, np.array([[at[r] for r in c.rows] + [len(rows)] * (MAX_SPAN - len(c.rows)) for c in candidates])
+
+    @staticmethod
+    def _best_of_runs(cosines: np.ndarray, padded: np.ndarray) -> np.ndarray:
+        return np.append(cosines, -np.inf)[padded].max(axis=1)
 
     def measure_coverage(self, question: Question, candidate: Candidate) -> float:
         """Share of what the question measures (its words but countries and units, weighted by

@@ -18,7 +18,7 @@ Only training imports scipy; the engine reads the fitted weights from JSON.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,7 +27,8 @@ import numpy as np
 from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine, Deliberation
 from chat_app.tuning.evaluation import answer_matches
 from chat_app.engine.reader import FEATURES
-from chat_app.engine.reader_model import AbstainModel, FittedModels, LinearModel, ReaderModel
+from chat_app.engine.reader_model import AbstainModel, FittedModels, LinearModel, QueryAdapter, ReaderModel
+from chat_app.tuning.adapter import ADAPTER_L2, fit_adapter, targets
 from index.evaluation import GoldQuestion, is_relevant
 from ingest.errors import InputFileError
 
@@ -64,6 +65,35 @@ def _answers(engine: AnswerEngine, candidate, gold: GoldQuestion) -> bool:
     return relevant and answer_matches(text, gold.answer)
 
 
+# --- the query adapter: fitted first, its cosine is one of the reader's features -------------
+
+def fit_query_adapter(engine: AnswerEngine, examples: list[Example]) -> QueryAdapter:
+    data = engine.searcher.data
+    return fit_adapter([(e.found.vector, *targets(e.found.candidates, e.positive)) for e in examples
+                        if e.found.candidates and e.found.vector is not None],
+                       data.sentence_vectors, data.manifest["model"]["name"],
+                       frozenset(e.found.candidates[i].chunk.doc for e in examples for i in np.flatnonzero(e.positive)))
+
+
+def adapt(engine: AnswerEngine, examples: list[Example], adapter: QueryAdapter | None) -> None:
+    """Set the examples' adapted_similarity to what `adapter` gives (the engine that collected
+    them computed it with its own)."""
+    column = FEATURES.index("adapted_similarity")
+    for e in examples:
+        if e.found.candidates and e.found.vector is not None:
+            e.found.features[:, column] = engine.reader.adapted_similarity(e.found.candidates, e.found.vector, adapter)
+
+
+def adapt_out_of_fold(engine: AnswerEngine, examples: list[Example]) -> None:
+    """Each training question's adapted_similarity from an adapter fitted without its fold: on
+    the questions it was fitted on the adapter looks better than it will on new ones, and the
+    reader would learn to trust it too much."""
+    for fold in _folds(len(examples)):
+        held = set(fold.tolist())
+        adapt(engine, [examples[i] for i in fold],
+              fit_query_adapter(engine, [e for i, e in enumerate(examples) if i not in held]))
+
+
 # --- the reader: a conditional logit -------------------------------------------------------
 
 def _standardise(matrices: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -79,6 +109,10 @@ def fit_reader(examples: list[Example], l2: float, drop: frozenset[str] = frozen
     from scipy.optimize import minimize
 
     groups = [(e.found.features, e.positive) for e in examples if e.positive.any()]
+    # Each question once more with the plain cosine in place of the adapted one, as the reader
+    # sees it over documents the adapter was not fitted on: the weights must serve both.
+    adapted, plain = FEATURES.index("adapted_similarity"), FEATURES.index("similarity")
+    groups += [(np.column_stack([x[:, :adapted], x[:, plain], x[:, adapted + 1:]]), pos) for x, pos in groups]
     mean, scale = _standardise([x for x, _ in groups])
     keep = np.array([name not in drop for name in FEATURES], dtype=np.float32)
     standardised = [((x - mean) / scale) * keep for x, _ in groups]
@@ -262,8 +296,10 @@ def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] =
     if answering < 2 * FOLDS:
         raise InputFileError(f"training questions: {answering} of {len(examples)} have a passage that answers them; "
                              f"fitting needs at least {2 * FOLDS}")
+    adapter = fit_query_adapter(engine, examples)
+    adapt_out_of_fold(engine, examples)
     reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop)
-    reader = fit_reader(examples, reader_l2, drop)
+    reader = replace(fit_reader(examples, reader_l2, drop), adapter=adapter)
     similar = paraphrase_similarity(engine, examples, out_of_fold)
     coverage = figure_coverage(engine, examples, out_of_fold)
     # The checks run with the fitted thresholds; the rows they pass are what the model learns on.
@@ -278,7 +314,8 @@ def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] =
         "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "questions": len(examples),
         "answerable_with_an_answering_candidate": sum(bool(e.positive.any()) for e in examples),
-        "reader": {"l2": reader_l2, "cv_top1_accuracy": {str(k): round(v, 4) for k, v in reader_cv.items()}},
+        "reader": {"l2": reader_l2, "cv_top1_accuracy": {str(k): round(v, 4) for k, v in reader_cv.items()},
+                   "adapter_l2": ADAPTER_L2},
         "abstain": {"l2": abstain_l2, "cv": {str(k): v for k, v in abstain_cv.items()}, "questions": len(y),
                     "paraphrase_similarity": round(similar, 4), "figure_coverage": round(coverage, 4)},
     }

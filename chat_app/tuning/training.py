@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine
 from chat_app.tuning.evaluation import AnswerScores, score_answers
-from chat_app.tuning.fitting import Example, collect, fit
+from chat_app.tuning.fitting import Example, adapt, collect, fit
 from chat_app.tuning.sets import DEFAULT_TRAIN, HELD_OUT
 from chat_app.engine.reader import FEATURES
 from chat_app.engine.reader_model import MODEL_PATH, FittedModels, initial_models, save_models
@@ -83,6 +83,7 @@ def describe(models: FittedModels) -> str:
 
 
 def score_with(engine: AnswerEngine, tests: list[Example], models: FittedModels) -> AnswerScores:
+    adapt(engine, tests, models.reader.adapter)
     answers = {e.gold.id: engine.decide(e.found, models) for e in tests}
     return score_answers([e.gold for e in tests], answers, [0.0] * len(tests))
 

@@ -79,7 +79,7 @@ def test_training_refuses_held_out_sets_and_too_little_to_fit(paper_index, tmp_p
 
 def test_the_conditional_logit_recovers_the_feature_that_decides():
     """Synthetic questions: the answering candidate is the one with the highest feature 0;
-    the other features are noise. Fitted on 60 questions, it picks the answer of 9 in 10 new ones
+    the other features are noise. Fitted on 200 questions, it picks the answer of 9 in 10 new ones
     (close calls between two candidates are where the noise features tip it)."""
     rng = np.random.default_rng(0)
 
@@ -88,7 +88,7 @@ def test_the_conditional_logit_recovers_the_feature_that_decides():
         positive = x[:, 0] == x[:, 0].max()
         return Example(gold=None, found=SimpleNamespace(features=x), positive=positive)
 
-    model = fit_reader([question() for _ in range(60)], l2=0.1)
+    model = fit_reader([question() for _ in range(200)], l2=0.1)
     weights = model.linear.weights
     assert weights[0] > 3 * np.abs(weights[1:]).max()
     assert sum(top_is_right(model, question()) for _ in range(40)) >= 36
@@ -106,3 +106,75 @@ def test_train_command_fits_and_writes_a_loadable_model(paper_index, tmp_path, c
     cv = json.loads(out.read_text())["provenance"]["reader"]["cv_top1_accuracy"]
     assert max(cv.values()) > 0.6  # cross-validated on 114 questions it fitted without
     assert models.reader.linear.features == FEATURES
+
+
+def test_the_adapter_learns_the_map_from_questions_to_the_sentences_that_answer_them():
+    """Synthetic: questions are a fixed rotation of their answering sentence plus noise, so the
+    plain cosine mostly picks the wrong sentence. Fitted on 300 questions, the adapted question
+    picks the answer of most of 100 new ones; with no answered question it is the identity."""
+    from chat_app.engine.reader_model import QueryAdapter
+    from chat_app.tuning.adapter import fit_adapter
+
+    rng = np.random.default_rng(1)
+    dim = 16
+    sentences = rng.normal(size=(60, dim))
+    sentences /= np.linalg.norm(sentences, axis=1, keepdims=True)
+    rotation = np.linalg.qr(rng.normal(size=(dim, dim)))[0]
+
+    def question() -> tuple[np.ndarray, list[int], set[int]]:
+        rows = sorted(rng.choice(60, size=12, replace=False).tolist())
+        answer = rows[int(rng.integers(12))]
+        vector = sentences[answer] @ rotation + 0.3 * rng.normal(size=dim)
+        return vector / np.linalg.norm(vector), rows, {answer}
+
+    def right(pick) -> int:
+        return sum(max(rows, key=lambda r: float(sentences[r] @ pick(v))) in answer for v, rows, answer in new)
+
+    adapter = fit_adapter([question() for _ in range(300)], sentences, "m", frozenset({"doc"}), l2=0.001)
+    new = [question() for _ in range(100)]
+    plain, adapted = right(lambda v: v), right(adapter.apply)
+    assert adapted >= 80 and adapted >= plain + 40, (plain, adapted)
+    identity = fit_adapter([(v, rows, set()) for v, rows, _ in new], sentences, "m", frozenset())
+    assert isinstance(identity, QueryAdapter) and not identity.matrix.any()
+    assert identity.applies_to("m", dim) and not identity.applies_to("other model", dim)
+
+
+def test_the_shipped_adapter_reads_only_the_documents_it_was_fitted_on(two_documents):
+    """In an index of the paper and a report the adapter never saw (Ethiopia's parks), a
+    question read from the paper alone gets the adapted cosine; as soon as its candidates come
+    from both documents, every candidate gets the plain cosine alike."""
+    adapter = two_documents.models.reader.adapter
+    assert adapter is not None and adapter.documents == {"east_asian_industrial_policy.md"}
+    adapted, plain = FEATURES.index("adapted_similarity"), FEATURES.index("similarity")
+    found = two_documents.deliberate("Who carries out Japanese technical cooperation projects for SMEs in Vietnam?")
+    assert {c.chunk.doc for c in found.candidates} == {"east_asian_industrial_policy.md"}
+    assert not np.allclose(found.features[:, adapted], found.features[:, plain])
+    found = two_documents.deliberate("How is training of trainers usually done?")
+    assert {c.chunk.doc for c in found.candidates} == {"east_asian_industrial_policy.md",
+                                                       "ethiopia_industrial_parks.md"}
+    assert np.array_equal(found.features[:, adapted], found.features[:, plain])
+
+
+def test_a_model_whose_adapter_matrix_was_changed_is_refused_in_one_line(tmp_path):
+    import shutil
+
+    from chat_app.engine.reader_model import save_models
+    from ingest.errors import SettingsError
+
+    models = load_models(FEATURES, ABSTAIN_FEATURES)
+    save_models(models, tmp_path / "m.json")
+    matrix = tmp_path / "m.adapter.npy"
+    assert not list(tmp_path.glob(".*.tmp"))  # both files moved into place
+    loaded = load_models(FEATURES, ABSTAIN_FEATURES, tmp_path / "m.json")
+    assert np.array_equal(loaded.reader.adapter.matrix, models.reader.adapter.matrix)
+    shutil.copy2(matrix, tmp_path / "kept.npy")
+    data = bytearray(matrix.read_bytes())
+    data[-1] ^= 1
+    matrix.write_bytes(bytes(data))
+    try:
+        load_models(FEATURES, ABSTAIN_FEATURES, tmp_path / "m.json")
+    except SettingsError as error:
+        message = str(error)
+    else:
+        raise AssertionError("a changed matrix was loaded")
+    assert "\n" not in message and "m.adapter.npy" in message and "checksum" in message
