@@ -43,7 +43,9 @@ def test_the_shipped_model_matches_the_reader_and_was_fitted_on_training_sets_on
     assert trained_on and not trained_on & {str(path) for path in HELD_OUT}
     # the features every answer rests on push the way they should
     weights = dict(zip(FEATURES, models.reader.linear.weights))
-    assert weights["overlap"] > 0 and weights["answer_type"] > 0 and weights["similarity"] > 0
+    assert weights["overlap"] > 0 and weights["answer_type"] > 0 and weights["adapted_similarity"] > 0
+    # where the adapter does not serve, adapted_similarity is the plain cosine: the two weigh together
+    assert weights["similarity"] + weights["adapted_similarity"] > 0
     assert 0 < models.abstain.threshold < 1
 
 
