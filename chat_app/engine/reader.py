@@ -147,7 +147,13 @@ class Reader:
                 continue
             rows = self.rows_of_chunk.get(chunk.id, [])
             for start in range(len(rows)):
-                for length in range(1, MAX_SPAN + 1):
+                # A run that opens with "This ..." is quoted with the sentence it leans on
+                # (AnswerEngine.quoted_rows): it may be one sentence shorter, so that the quote
+                # still says what "this" is within MAX_SPAN sentences. (Measured: CV top-1 the
+                # same, 0.805 against 0.807; giving up the run's last sentence for the referent
+                # at quoting time instead cost 1.1 points.)
+                longest = MAX_SPAN - 1 if start > 0 and leans_back(self.data.sentences[rows[start]].text) else MAX_SPAN
+                for length in range(1, longest + 1):
                     if start + length <= len(rows):
                         out.append(Candidate(chunk, tuple(rows[start:start + length])))
         return out
