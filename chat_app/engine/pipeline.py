@@ -202,6 +202,9 @@ class AnswerEngine:
     # --- deciding ------------------------------------------------------------------------------
 
     def decide(self, found: Deliberation, models: FittedModels | None = None) -> Answer:
+        """The answer or refusal. With `models` other than the engine's, `found.features` still
+        holds the adapted_similarity of the engine's adapter: fitting sets it to the one it
+        means (chat_app.tuning.fitting.adapt), out of fold for training questions."""
         models = models or self.models
 
         def abstain(reason: str) -> Answer:

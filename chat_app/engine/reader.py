@@ -147,9 +147,9 @@ class Reader:
                 continue
             rows = self.rows_of_chunk.get(chunk.id, [])
             for start in range(len(rows)):
-                # A run that opens with "This ..." is quoted with the sentence it leans on
-                # (AnswerEngine.quoted_rows): it may be one sentence shorter, so that the quote
-                # still says what "this" is within MAX_SPAN sentences. (Measured: CV top-1 the
+                # A run whose first sentence leans back ("This ...", "It ...", "However ...") is
+                # quoted with the sentence it leans on (AnswerEngine.quoted_rows): it may be one
+                # sentence shorter, so that the quote still says what "this" is within MAX_SPAN. (Measured: CV top-1 the
                 # same, 0.805 against 0.807; giving up the run's last sentence for the referent
                 # at quoting time instead cost 1.1 points.)
                 longest = MAX_SPAN - 1 if start > 0 and leans_back(self.data.sentences[rows[start]].text) else MAX_SPAN
@@ -272,7 +272,7 @@ class Reader:
         means = np.vstack([vectors, np.zeros_like(vectors[:1])])[padded].sum(axis=1) / held.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(means, axis=1)
         span = (means @ vector) / np.where(norms > 0, norms, 1.0)
-        return np.column_stack([best, span, self._adapted_best(candidates, vector, adapter, rows, padded, best)])
+        return np.column_stack([best, span, self._adapted_best(candidates, vector, adapter, vectors, padded, best)])
 
     def adapted_similarity(self, candidates: list[Candidate], vector: np.ndarray,
                            adapter: QueryAdapter | None) -> np.ndarray:
@@ -280,17 +280,18 @@ class Reader:
         reader does not hold)."""
         rows, padded = self._runs(candidates)
         vectors = self.data.sentence_vectors[rows]
-        return self._adapted_best(candidates, vector, adapter, rows, padded, self._best_of_runs(vectors @ vector, padded))
+        return self._adapted_best(candidates, vector, adapter, vectors, padded, self._best_of_runs(vectors @ vector, padded))
 
     def _adapted_best(self, candidates: list[Candidate], vector: np.ndarray, adapter: QueryAdapter | None,
-                      rows: list[int], padded: np.ndarray, plain: np.ndarray) -> np.ndarray:
+                      vectors: np.ndarray, padded: np.ndarray, plain: np.ndarray) -> np.ndarray:
         """The best adapted cosine of each candidate when they all come from documents the
-        adapter was fitted on; else the plain one (`plain`) for all: adapted cosines run higher
-        than plain ones, and a document the adapter knows would win over one it does not."""
+        adapter was fitted on (by file name); else the plain one (`plain`) for all: adapted
+        cosines run higher than plain ones, and a document the adapter knows would win over one
+        it does not."""
         if adapter is None or not adapter.applies_to(self.data.manifest["model"]["name"], len(vector)) \
                 or any(c.chunk.doc not in adapter.documents for c in candidates):
             return plain
-        return self._best_of_runs(self.data.sentence_vectors[rows] @ adapter.apply(vector), padded)
+        return self._best_of_runs(vectors @ adapter.apply(vector), padded)
 
     @staticmethod
     def _runs(candidates: list[Candidate]) -> tuple[list[int], np.ndarray]:

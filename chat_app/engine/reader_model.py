@@ -9,7 +9,7 @@ the engine only reads the file. Two linear models:
   logit: a softmax over each question's candidates).
   It carries a `QueryAdapter`: a linear map of the question's embedding, fitted on the
   training questions, that the reader's adapted_similarity feature is computed with. Its matrix
-  is kept beside the JSON as .npy (147k floats), named and checksummed in the JSON.
+  is kept beside the JSON as .npy (147k floats), named by and checked against its checksum.
 - `AbstainModel` decides whether the best candidate answers at all: a logistic regression on
   question-level evidence, and a threshold on its probability.
 """
@@ -17,6 +17,7 @@ the engine only reads the file. Two linear models:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,43 +127,58 @@ def load_models(reader_features: tuple[str, ...], abstain_features: tuple[str, .
     return FittedModels(reader, abstain, record.get("provenance", {}))
 
 
-def _adapter_path(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.adapter.npy")
+def _adapter_paths(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.stem}.adapter.*.npy"))
 
 
 def _load_adapter(record: dict | None, path: Path) -> QueryAdapter | None:
     if record is None:
         return None
-    matrix_path = path.with_name(record["file"])
-    data = matrix_path.read_bytes()
+    name, model, documents = record["file"], record["model"], record["documents"]
+    if not isinstance(name, str) or Path(name).name != name or not isinstance(model, str) \
+            or not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+        raise ValueError("its adapter record needs a file name, a model name and a list of document names")
+    data = path.with_name(name).read_bytes()  # read once: what is checked is what is loaded
     if hashlib.sha256(data).hexdigest() != record["sha256"]:
-        raise ValueError(f"{matrix_path.name} is not the matrix this model was fitted with (checksum differs)")
-    with matrix_path.open("rb") as handle:
-        matrix = np.load(handle, allow_pickle=False)
-    return QueryAdapter(matrix.astype(np.float32), str(record["model"]), frozenset(record["documents"]))
+        raise ValueError(f"{name} is not the matrix this model was fitted with "
+                         f"({'empty' if not data else 'checksum differs'})")
+    matrix = np.load(io.BytesIO(data), allow_pickle=False)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.dtype.kind != "f":
+        raise ValueError(f"{name} holds a {matrix.dtype} array of shape {matrix.shape}, not a square matrix")
+    return QueryAdapter(matrix.astype(np.float32), model, frozenset(documents))
 
 
 def save_models(models: FittedModels, path: Path = MODEL_PATH) -> None:
-    """Each file written whole to a temporary file, then moved into place: the adapter's matrix
-    first, so that the JSON never names a matrix that is not there."""
+    """Each file written whole to a temporary file, then moved into place. The adapter's matrix
+    is named by its checksum and written first, the JSON that names it next, and only then are
+    other matrices of this model removed: whenever a write fails or a server loads in between,
+    the JSON on disk names a matrix that is there and is its own."""
     path = Path(path)
     reader = models.reader.linear.to_json()
+    kept = None
     if models.reader.adapter is not None:
-        matrix_path = _adapter_path(path)
-        temporary = matrix_path.with_name(f".{matrix_path.name}.tmp")
-        with temporary.open("wb") as handle:
-            np.save(handle, models.reader.adapter.matrix.astype(np.float32), allow_pickle=False)
-        reader["adapter"] = {"file": matrix_path.name, "model": models.reader.adapter.model,
-                             "documents": sorted(models.reader.adapter.documents),
-                             "sha256": hashlib.sha256(temporary.read_bytes()).hexdigest()}
-        temporary.replace(matrix_path)
+        buffer = io.BytesIO()
+        np.save(buffer, models.reader.adapter.matrix.astype(np.float32), allow_pickle=False)
+        data = buffer.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        kept = path.with_name(f"{path.stem}.adapter.{digest[:12]}.npy")
+        _write_whole(kept, data)
+        reader["adapter"] = {"file": kept.name, "model": models.reader.adapter.model,
+                             "documents": sorted(models.reader.adapter.documents), "sha256": digest}
     record = {"reader": reader,
               "abstain": {**models.abstain.linear.to_json(), "threshold": round(models.abstain.threshold, 6),
                           "paraphrase_similarity": round(models.abstain.paraphrase_similarity, 6),
                           "figure_coverage": round(models.abstain.figure_coverage, 6)},
               "provenance": models.provenance}
+    _write_whole(path, (json.dumps(record, indent=1) + "\n").encode("utf-8"))
+    for stale in _adapter_paths(path):
+        if stale != kept:
+            stale.unlink(missing_ok=True)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    temporary.write_bytes(data)
     temporary.replace(path)
 
 
