@@ -51,11 +51,13 @@ class LinearModel:
     def from_json(cls, record: dict, expected: tuple[str, ...]) -> "LinearModel":
         features = tuple(record["features"])
         if features != expected:
-            raise SettingsError(f"{MODEL_PATH.name}: fitted for features {features}, this reader computes {expected}; "
-                                "refit it with: python -m chat_app train")
-        return cls(features, np.asarray(record["weights"], dtype=np.float32),
-                   np.asarray(record["mean"], dtype=np.float32), np.asarray(record["scale"], dtype=np.float32),
-                   float(record.get("bias", 0.0)))
+            raise ValueError(f"fitted for features {features}, this reader computes {expected}")
+        weights, mean, scale = (np.asarray(record[key], dtype=np.float32) for key in ("weights", "mean", "scale"))
+        bias = float(record.get("bias", 0.0))
+        if any(a.shape != (len(features),) or not np.isfinite(a).all() for a in (weights, mean, scale)) \
+                or (scale <= 0).any() or not np.isfinite(bias):
+            raise ValueError("weights, mean and scale need one finite number per feature, scale above 0")
+        return cls(features, weights, mean, scale, bias)
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,14 @@ def load_models(reader_features: tuple[str, ...], abstain_features: tuple[str, .
         record = json.loads(Path(path).read_text(encoding="utf-8"))
         reader = ReaderModel(LinearModel.from_json(record["reader"], reader_features),
                              _load_adapter(record["reader"].get("adapter"), Path(path)))
-        abstain = AbstainModel(LinearModel.from_json(record["abstain"], abstain_features),
-                               float(record["abstain"]["threshold"]),
-                               float(record["abstain"]["paraphrase_similarity"]),
-                               float(record["abstain"]["figure_coverage"]))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise SettingsError(f"{path}: not a readable reader model ({error}); refit it with: python -m chat_app train") \
-            from None
+        cuts = [float(record["abstain"][key]) for key in ("threshold", "paraphrase_similarity", "figure_coverage")]
+        if not all(np.isfinite(cuts)):
+            raise ValueError("the abstention threshold and cuts must be numbers")
+        abstain = AbstainModel(LinearModel.from_json(record["abstain"], abstain_features), *cuts)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        reason = f"no field {error}" if isinstance(error, KeyError) else str(error)
+        raise SettingsError(f"{path}: not a readable reader model ({reason}); "
+                            "refit it with: python -m chat_app train") from None
     return FittedModels(reader, abstain, record.get("provenance", {}))
 
 
@@ -135,7 +138,7 @@ def _load_adapter(record: dict | None, path: Path) -> QueryAdapter | None:
     if record is None:
         return None
     name, model, documents = record["file"], record["model"], record["documents"]
-    if not isinstance(name, str) or Path(name).name != name or not isinstance(model, str) \
+    if not isinstance(name, str) or Path(name).name != name or not name.endswith(".npy") or not isinstance(model, str) \
             or not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
         raise ValueError("its adapter record needs a file name, a model name and a list of document names")
     data = path.with_name(name).read_bytes()  # read once: what is checked is what is loaded
@@ -145,6 +148,9 @@ def _load_adapter(record: dict | None, path: Path) -> QueryAdapter | None:
     matrix = np.load(io.BytesIO(data), allow_pickle=False)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.dtype.kind != "f":
         raise ValueError(f"{name} holds a {matrix.dtype} array of shape {matrix.shape}, not a square matrix")
+    values = matrix.astype(np.float64)
+    if not np.isfinite(values).all() or np.abs(values).max(initial=0.0) > np.finfo(np.float32).max:
+        raise ValueError(f"{name} holds numbers that are not finite (or too large for float32)")
     return QueryAdapter(matrix.astype(np.float32), model, frozenset(documents))
 
 

@@ -294,14 +294,18 @@ def cross_validate_abstention(x: np.ndarray, y: np.ndarray, drop: frozenset[str]
 # --- all together ----------------------------------------------------------------------------
 
 def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] = (),
-        drop: frozenset[str] = frozenset()) -> FittedModels:
-    """Both models fitted on `examples`, with L2 strengths and the threshold chosen by CV."""
+        drop: frozenset[str] = frozenset(), adapter: QueryAdapter | None = None) -> FittedModels:
+    """Both models fitted on `examples`, with L2 strengths and the threshold chosen by CV.
+    `adapter`: one already fitted on these examples by an earlier call, whose out-of-fold
+    columns they still hold (the ablation refits the reader without a feature, not the
+    adapter, which no feature changes)."""
     answering = sum(bool(e.positive.any()) for e in examples)
     if answering < 2 * FOLDS:
         raise InputFileError(f"training questions: {answering} of {len(examples)} have a passage that answers them; "
                              f"fitting needs at least {2 * FOLDS}")
-    adapter = fit_query_adapter(engine, examples)
-    adapt_out_of_fold(engine, examples)
+    if adapter is None:
+        adapter = fit_query_adapter(engine, examples)
+        adapt_out_of_fold(engine, examples)
     reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop)
     reader = replace(fit_reader(examples, reader_l2, drop), adapter=adapter)
     similar = paraphrase_similarity(engine, examples, out_of_fold)

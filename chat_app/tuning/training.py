@@ -103,9 +103,10 @@ def ablation(engine: AnswerEngine, train_examples: list[Example], test_questions
              f"{'(none)':22} {base.answer_accuracy:7.3f} {base.citation_accuracy:6.3f} {base.abstention_accuracy:8.3f} "
              f"{base.false_abstentions:6d}   {'':>11} {base_cv:9.3f}"]
     for name in FEATURES + ABSTAIN_FEATURES:
-        scores = score_with(engine, tests, fit(engine, train_examples, drop=frozenset({name})))
-        cv = f"{_cv_top1(train_examples, frozenset({name})):9.3f} {base_cv - _cv_top1(train_examples, frozenset({name})):+9.3f}" \
-            if name in FEATURES else ""
+        scores = score_with(engine, tests, fit(engine, train_examples, drop=frozenset({name}),
+                                                 adapter=full.reader.adapter))
+        left = _cv_top1(train_examples, frozenset({name})) if name in FEATURES else None
+        cv = f"{left:9.3f} {base_cv - left:+9.3f}" if left is not None else ""
         lines.append(f"{name:22} {scores.answer_accuracy:7.3f} {scores.citation_accuracy:6.3f} "
                      f"{scores.abstention_accuracy:8.3f} {scores.false_abstentions:6d}   "
                      f"{base.answer_accuracy - scores.answer_accuracy:+11.3f} {cv}")

@@ -263,3 +263,45 @@ def test_a_run_that_leans_back_leaves_room_to_quote_what_it_leans_on(engine):
     assert leaning and max(len(c.rows) for c in leaning) == 2
     answer = engine.ask("How is training of trainers usually done?")
     assert "training of trainers" in answer.text.lower() and "visiting firms together" in answer.text
+
+
+def test_a_damaged_model_file_is_refused_in_one_line_naming_it(tmp_path):
+    """What a hand edit or a bad copy does to reader_model.json or its matrix: each is one line
+    that names the file, never a reader that quietly computes with it."""
+    import hashlib
+    import io
+
+    import pytest
+
+    from chat_app.engine.reader_model import save_models
+    from ingest.errors import SettingsError
+
+    save_models(load_models(FEATURES, ABSTAIN_FEATURES), tmp_path / "m.json")
+    good = json.loads((tmp_path / "m.json").read_text())
+
+    def matrix_file(array: np.ndarray) -> dict:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        (tmp_path / "x.npy").write_bytes(buffer.getvalue())
+        return {**good["reader"]["adapter"], "file": "x.npy", "sha256": hashlib.sha256(buffer.getvalue()).hexdigest()}
+
+    damaged = {
+        "short weights": {**good, "reader": {**good["reader"], "weights": good["reader"]["weights"][:3]}},
+        "a zero scale": {**good, "reader": {**good["reader"], "scale": [0.0] + good["reader"]["scale"][1:]}},
+        "a threshold that is no number": {**good, "abstain": {**good["abstain"], "threshold": "NaN"}},
+        "no adapter file name": {**good, "reader": {**good["reader"], "adapter": {
+            k: v for k, v in good["reader"]["adapter"].items() if k != "file"}}},
+        "a file name that is a folder": {**good, "reader": {**good["reader"], "adapter": {
+            **good["reader"]["adapter"], "file": ".."}}},
+        "an infinite matrix": {**good, "reader": {**good["reader"], "adapter": matrix_file(
+            np.full((4, 4), np.inf, dtype=np.float32))}},
+        "a matrix too large for float32": {**good, "reader": {**good["reader"], "adapter": matrix_file(
+            np.eye(4) * 1e300)}},
+        "a vector for a matrix": {**good, "reader": {**good["reader"], "adapter": matrix_file(np.zeros(4))}},
+    }
+    for what, record in damaged.items():
+        (tmp_path / "bad.json").write_text(json.dumps(record))
+        with pytest.raises(SettingsError) as caught:
+            load_models(FEATURES, ABSTAIN_FEATURES, tmp_path / "bad.json")
+        message = str(caught.value)
+        assert message.startswith(f"{tmp_path / 'bad.json'}: not a readable reader model") and "\n" not in message, what
