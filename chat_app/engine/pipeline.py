@@ -28,7 +28,7 @@ from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
 from chat_app.engine.meta_answer import MetaQuote, meta_quote
 from chat_app.engine.question import Question, QuestionType, analyse
-from chat_app.engine.reader import FEATURES, Candidate, Reader, announces, leans_back
+from chat_app.engine.reader import MAX_ANSWER_CHARS, FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.engine.table_answer import compose, label_of, near_miss, states_instead, table_of
 from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, named_other_measure,
@@ -47,7 +47,6 @@ from ingest.settings import Settings
 RETRIEVE_K = 16
 RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for another number
 MAX_RELATED_K = 8  # the most a caller may ask for (the API's contract since it began)
-MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
 _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", QuestionType.WHO: "name"}
 # Question-level evidence that the best candidate answers at all (AbstainModel's features).

@@ -305,3 +305,17 @@ def test_a_damaged_model_file_is_refused_in_one_line_naming_it(tmp_path):
             load_models(FEATURES, ABSTAIN_FEATURES, tmp_path / "bad.json")
         message = str(caught.value)
         assert message.startswith(f"{tmp_path / 'bad.json'}: not a readable reader model") and "\n" not in message, what
+
+
+def test_a_run_too_long_to_show_whole_is_no_candidate(engine):
+    """The answer would be cut at MAX_ANSWER_CHARS, and the cut fell before the year asked for:
+    a run of sentences competes only if it can be shown whole."""
+    from chat_app.engine.reader import MAX_ANSWER_CHARS
+
+    question = "When was Japan's SME Agency established?"
+    found = engine.deliberate(question)
+    sentences = engine.searcher.data.sentences
+    runs = [c for c in found.candidates if len(c.rows) > 1]
+    assert runs and all(len(" ".join(sentences[r].text for r in c.rows)) < MAX_ANSWER_CHARS for c in runs)
+    answer = engine.ask(question)
+    assert "1948" in answer.text and "…" not in answer.text
