@@ -286,9 +286,7 @@ class Reader:
                            adapter: QueryAdapter | None) -> np.ndarray:
         """The adapted_similarity feature with a given adapter (fitting tries adapters that the
         reader does not hold)."""
-        rows, padded = self._runs(candidates)
-        vectors = self.data.sentence_vectors[rows]
-        return self._adapted_best(candidates, vector, adapter, vectors, padded, self._best_of_runs(vectors @ vector, padded))
+        return self._cosines(candidates, vector, adapter)[:, COSINES.index("adapted_similarity")]
 
     def _adapted_best(self, candidates: list[Candidate], vector: np.ndarray, adapter: QueryAdapter | None,
                       vectors: np.ndarray, padded: np.ndarray, plain: np.ndarray) -> np.ndarray:
