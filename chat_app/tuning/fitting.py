@@ -190,7 +190,7 @@ def abstain_rows(engine: AnswerEngine, examples: list[Example], scores: list,
     return np.array(rows, dtype=np.float32).reshape(-1, len(ABSTAIN_FEATURES)), np.array(labels), kept
 
 
-def paraphrase_similarity(engine: AnswerEngine, examples: list[Example], scores: list) -> float:
+def paraphrase_similarity(examples: list[Example], scores: list) -> float:
     """The similarity below which a question that names something the corpus never uses is
     refused: the threshold that refuses the most unanswerable training questions for each
     answerable one it refuses three times over (as `figure_coverage`), never above 0.9. The
@@ -308,7 +308,7 @@ def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] =
         adapt_out_of_fold(engine, examples)
     reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop)
     reader = replace(fit_reader(examples, reader_l2, drop), adapter=adapter)
-    similar = paraphrase_similarity(engine, examples, out_of_fold)
+    similar = paraphrase_similarity(examples, out_of_fold)
     coverage = figure_coverage(engine, examples, out_of_fold)
     # The checks run with the fitted thresholds; the rows they pass are what the model learns on.
     x, y, _ = abstain_rows(engine, examples, out_of_fold,
