@@ -1,4 +1,5 @@
-"""Questions about a document itself: who wrote it, its title, when it was published, its DOI.
+"""Questions about a document itself: who wrote it, its title, when it was published, its DOI,
+where it is published online, who paid for the work.
 
 Such questions are not answered by what a paper argues but by what it says about itself on
 its first page: the by-lines, the title line, the publication line. The reader's features
@@ -22,10 +23,16 @@ from ingest.records import FRONT_MATTER, ChunkKind
 if TYPE_CHECKING:
     from chat_app.engine.reader import Reader
 
+_WORK_NOUN = r"(research|study|paper|article|report|work)\b"
+# The document itself, not what it reports on: "the research institutes of Taiwan".
+_WORK = rf"(this|the|their|its|your)\s+{_WORK_NOUN}(?!\s+(?!by\b|from\b|with\b|and\b|or\b|in\b|itself\b)[a-z])"
+_PAID = r"(funded|financed|paid for|sponsored|financially supported)\b"
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"
                            r"who wrote\b|(what|which) are the (names of the )?authors\b|(list|name) the authors\b|"
-                           r"by whom was\b)|\bauthors? of (the|this) (paper|article|report|study|document)\b",
+                           r"by whom was\b)|\bauthors? of (the|this) (paper|article|report|study|document)\b|"
+                           # "Which of the three authors are based in Hanoi?": their by-lines say
+                           r"\bwhich (of the )?(\w+ )?authors? (is|are|was|were|works?|comes?|live)\b",
                            re.IGNORECASE)),
     ("title", re.compile(r"\b(full )?title of (the|this|that) (paper|article|report|study|document)\b|"
                          r"^what is (the|this|its) (\w+ )?(paper|article|report|study|document)('s)? (full )?title\b|"
@@ -34,8 +41,21 @@ ASKS = (
                         r"issued|written)\b|\b(publication date|date of publication|published on|published in which)\b",
                         re.IGNORECASE)),
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
+    # Only of the work itself: "Who funded the BUILD unit?" asks what the paper reports.
+    ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID[1:-3]})\s+(for\s+)?{_WORK}|"
+                           rf"\b{_WORK_NOUN}\s+((was|is|were|been)\s+)?{_PAID}|"
+                           rf"\b(funding|financing|financial support|sponsorship|grants?|funders?|sponsors?)"
+                           rf"(\s+(source|body|agency|organi[sz]ation))?\s+(of|for|behind)\s+{_WORK}", re.IGNORECASE)),
+    ("website", re.compile(r"\b(websites?|web ?sites?|web address|url|hosted|available online|online (version|copy)|"
+                           r"find (it|this|the \w+) online)\b.*\b(paper|article|report|study|document)\b|"
+                           r"\b(paper|article|report|study|document)\b.*\b(websites?|web ?sites?|web address|url|hosted|"
+                           r"available online|online (version|copy)|find (it|this|the \w+) online)\b", re.IGNORECASE)),
 )
 _DOI_RE = re.compile(r"\bDOI\b|\b10\.\d{4,9}/\S+", re.IGNORECASE)
+_URL_RE = re.compile(r"\bwww\.\S+|\bhttps?://\S+", re.IGNORECASE)
+# Where a paper says who paid for it: its acknowledgements or a funding statement.
+_FUNDING_SECTION_RE = re.compile(r"acknowledg|funding|financial (support|disclosure)", re.IGNORECASE)
+_FUNDING_RE = re.compile(r"\b(financ|fund|sponsor|grant|paid)", re.IGNORECASE)
 _PUBLISHED_RE = re.compile(r"\b(publication date|published|date of publication)\b.*\b(19|20)\d\d\b", re.IGNORECASE)
 FRONT_SENTENCES = 25  # how far into a document its front matter is looked for
 
@@ -49,7 +69,8 @@ class MetaQuote:
 
 
 def asks_about_document(question: str) -> str | None:
-    """"authors", "title", "date" or "doi" when the question asks about the document itself."""
+    """"authors", "title", "date", "doi", "funding" or "website" when the question asks about
+    the document itself."""
     return next((name for name, pattern in ASKS if pattern.search(question)), None)
 
 
@@ -62,9 +83,13 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     # may follow the abstract. Either way, within the first chunks of the document.
     chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
     front = [c for c in chunks if c.section == FRONT_MATTER] or chunks[:1]
-    if asks in ("date", "doi"):
+    if asks == "funding":
+        # The acknowledgements usually close a paper; a funding note may sit on its first page.
+        front = [c for c in chunks if _FUNDING_SECTION_RE.search(c.section)] + front
+    if asks in ("date", "doi", "website"):
         front += [c for c in chunks[:3] if c not in front]
-    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])][:FRONT_SENTENCES]
+    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])]
+    rows = rows[:FRONT_SENTENCES] if asks != "funding" else rows
     rows = tuple(row for row in rows if _says(asks, reader.data.sentences[row].text, document))
     if asks == "authors":
         rows = rows[:6]
@@ -83,6 +108,10 @@ def _says(asks: str, text: str, document: StoredDocument) -> bool:
         return bool(surnames & words) and not _plain(text) == _plain(document.meta.title)
     if asks == "date":
         return bool(_PUBLISHED_RE.search(text))
+    if asks == "funding":
+        return bool(_FUNDING_RE.search(text))
+    if asks == "website":
+        return bool(_URL_RE.search(text))
     return bool(_DOI_RE.search(text))
 
 

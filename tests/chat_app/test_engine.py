@@ -139,6 +139,7 @@ def test_abstains_with_a_reason_and_related_reading(engine, question, reason):
     ("What is the full title of this paper?", ["The East Asian Industrial Policy Experiences: Implications for Vietnam"]),
     ("When was this article published?", ["November 30th 2019"]),
     ("What is the DOI of the paper?", ["10.7176/EJBM/11-33-08"]),
+    ("On which website is the paper hosted?", ["www.iiste.org"]),
 ])
 def test_questions_about_the_paper_itself_quote_its_first_page(engine, question, said):
     answer = engine.ask(question)
@@ -146,6 +147,14 @@ def test_questions_about_the_paper_itself_quote_its_first_page(engine, question,
     for phrase in said:
         assert phrase in answer.text
     assert all(c.chunk.section in ("Front matter", "Abstract") for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["Who paid for this research?", "Was the research funded by JICA or by someone else?"])
+def test_who_paid_for_the_paper_is_quoted_from_its_acknowledgement(engine, question):
+    answer = engine.ask(question)
+    assert not answer.abstained
+    assert "fully financed by the Government of Vietnam" in answer.text
+    assert [c.chunk.section for c in answer.citations] == ["Acknowledgement"]
 
 
 @pytest.mark.parametrize("question", ["What is it?", "Why?", "Who are they?", "???"])

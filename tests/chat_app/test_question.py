@@ -88,10 +88,22 @@ def test_a_figure_must_be_the_asked_country_s():
 @pytest.mark.parametrize("question, asks", [
     ("Who are the authors of the paper?", "authors"),
     ("Who wrote this report?", "authors"),
+    ("Which of the three authors are based in Hanoi?", "authors"),
     ("What is the full title of this paper?", "title"),
     ("When was this article published?", "date"),
     ("What is the DOI of the article?", "doi"),
+    ("Who paid for this research?", "funding"),
+    ("Was the study funded by JICA or by someone else?", "funding"),
+    ("What is the funding source of the paper?", "funding"),
+    ("On which website is the paper hosted?", "website"),
+    ("What is the URL of this article?", "website"),
     ("What do the authors recommend for Vietnam?", None),
+    ("Which authors does the paper cite on selective policy?", None),
+    # funding and websites the paper reports on, not its own
+    ("Who funded the BUILD unit?", None),
+    ("Who pays for the research institutes in Taiwan?", None),
+    ("Which agencies fund research in Vietnam according to the paper?", None),
+    ("What does the paper say about online platforms?", None),
     ("When was BUILD established?", None),
 ])
 def test_questions_about_the_document_itself(question, asks):
