@@ -28,7 +28,7 @@ from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
 from chat_app.engine.meta_answer import MetaQuote, meta_quote
 from chat_app.engine.question import Question, QuestionType, analyse
-from chat_app.engine.reader import MAX_ANSWER_CHARS, FEATURES, Candidate, Reader, announces, leans_back
+from chat_app.engine.reader import MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
 from chat_app.engine.table_answer import compose, label_of, near_miss, states_instead, table_of
 from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, named_other_measure,
@@ -279,7 +279,7 @@ class AnswerEngine:
         """The candidate's sentences, with the one before when the first opens with "It",
         "This", "These" ... (a quote must say what it is about), and the one after when it
         continues the last ("It must be explained by ...") or the last announces it ("... has
-        two distinct purposes."); at most MAX_SENTENCES and MAX_ANSWER_CHARS. (Measured on the
+        two distinct purposes."); at most MAX_SENTENCES and MAX_QUOTE_CHARS. (Measured on the
         training questions: quoting the continuation too gained 1.5 points, median length same.)"""
         rows = candidate.rows
         if candidate.chunk.kind is ChunkKind.TABLE_ROW:
@@ -290,7 +290,7 @@ class AnswerEngine:
 
         def fits(widened: tuple[int, ...]) -> bool:
             return len(widened) <= MAX_SENTENCES and \
-                len(_display(" ".join(sentences[r].text for r in widened))) <= MAX_ANSWER_CHARS
+                len(_display(" ".join(sentences[r].text for r in widened))) <= MAX_QUOTE_CHARS
 
         if first > 0 and leans_back(sentences[rows[0]].text) and fits((in_chunk[first - 1],) + rows):
             rows = (in_chunk[first - 1],) + rows
@@ -379,7 +379,7 @@ class AnswerEngine:
                 groups[-1].append(row)
             else:
                 groups.append([row])
-        budget = (MAX_ANSWER_CHARS - 10) // len(groups)  # each part keeps its [n] marker
+        budget = MAX_QUOTE_CHARS // len(groups)  # each part keeps its [n] marker
         citations, parts = [], []
         for n, group in enumerate(groups, start=1):
             chunk = self.reader.chunks[sentences[group[0]].chunk_id]
@@ -414,7 +414,7 @@ def _cell_ref(row: Chunk, column: str, text: str) -> CellRef:
     return CellRef(table_of(row), label_of(row), column, None if value is None else float(value), text, row.id)
 
 
-def _shorten(text: str, limit: int = MAX_ANSWER_CHARS - 10) -> str:
+def _shorten(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
     """`text`, cut at a word before `limit` characters (room left for a citation marker)."""
     if len(text) <= limit:
         return text

@@ -29,6 +29,10 @@ from ingest.records import FRONT_MATTER, Chunk, ChunkKind, Sentence, section_top
 
 MAX_SPAN = 3  # sentences in one candidate
 MAX_ANSWER_CHARS = 600  # an answer's text; a longer one is cut (AnswerEngine.answer_text)
+# A quote's own text, leaving room for its citation marker: a quote over it is cut with "…".
+# Both the runs that compete (Reader._fits) and the widening of the chosen one
+# (AnswerEngine.quoted_rows) keep within it, so that no quote is cut before its answer.
+MAX_QUOTE_CHARS = MAX_ANSWER_CHARS - 10
 FEATURES = (
     "overlap",  # share of the question's words, weighted by rarity, that the candidate and its section use
     "answer_type",  # the candidate holds what the question asks for: a year, a figure, a cause, an actor ...
@@ -164,7 +168,8 @@ class Reader:
         return out
 
     def _fits(self, run: tuple[int, ...]) -> bool:
-        return sum(len(self.data.sentences[r].text) + 1 for r in run) <= MAX_ANSWER_CHARS - 10
+        # Raw text: never shorter than the quote as shown (escapes and emphasis removed).
+        return sum(len(self.data.sentences[r].text) + 1 for r in run) <= MAX_QUOTE_CHARS
 
     def _asks_front_matter(self, question: Question, chunk: Chunk) -> bool:
         document = self.data.documents.get(chunk.doc)
