@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from chat_app.engine.reader import Reader
 
 _WORK_NOUN = r"(research|study|paper|article|report|work)\b"
-# The document itself, not what it reports on: "the research institutes of Taiwan".
-_WORK = rf"(this|the|their|its|your)\s+{_WORK_NOUN}(?!\s+(?!by\b|from\b|with\b|and\b|or\b|in\b|itself\b)[a-z])"
+# The document itself, not what it reports on: "the research institutes of Taiwan", "the
+# research and development of Korea", "the work of JICA". Named by what may not follow it, so
+# that "the research behind this study" still asks about the work itself.
+_WORK = rf"(this|the|their|its|your)\s+{_WORK_NOUN}(?!\s+(institut|cent(er|re)|unit|bod(y|ies)|organi[sz]ation|"\
+        rf"agenc|program|project|lab|facilit|capacit|capabilit|activit|fund|budget|grant|and development|& development|of\b))"
 _PAID = r"(funded|financed|paid for|sponsored|financially supported)\b"
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"

@@ -95,6 +95,7 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Who paid for this research?", "funding"),
     ("Was the study funded by JICA or by someone else?", "funding"),
     ("What is the funding source of the paper?", "funding"),
+    ("Who funded the research behind this study?", "funding"),
     ("On which website is the paper hosted?", "website"),
     ("What is the URL of this article?", "website"),
     ("What do the authors recommend for Vietnam?", None),
@@ -102,6 +103,7 @@ def test_a_figure_must_be_the_asked_country_s():
     # funding and websites the paper reports on, not its own
     ("Who funded the BUILD unit?", None),
     ("Who pays for the research institutes in Taiwan?", None),
+    ("Who funds the work of JICA?", None),
     ("Which agencies fund research in Vietnam according to the paper?", None),
     ("What does the paper say about online platforms?", None),
     ("When was BUILD established?", None),
