@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from index.evaluation import GoldQuestion, load_questions
+from ingest.atomic import write_atomically
 from ingest.errors import SettingsError
 from ingest.settings import Settings
 
@@ -317,11 +318,7 @@ def write_report(report: BenchReport, out: Path, name: str = "bench.json") -> Pa
 def write_json(value: dict, out: Path, name: str) -> Path:
     """Write atomically: a reader never sees half a file."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / name
-    temporary = path.with_name(f".{name}.{os.getpid()}")
-    temporary.write_text(json.dumps(value, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
-    return path
+    return write_atomically(out / name, json.dumps(value, indent=1))
 
 
 def main(args, settings: Settings) -> int:

@@ -37,6 +37,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from index import locks
+from ingest.atomic import TEMPORARY_MARK, fsync_dir, write_atomically
 from ingest.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 
 FORMAT_NAME = "policy-qa-index"
@@ -125,7 +126,7 @@ def staged(folder: Path) -> Iterator[tuple[Path, str]]:
             yield staging, name
             _fsync_tree(staging)
             os.rename(staging, folder / name)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -155,14 +156,10 @@ def describe_files(folder: Path) -> dict[str, dict]:
 
 
 def _publish(folder: Path, pointer: Pointer) -> None:
-    temporary = folder / f"{POINTER}.tmp-{os.getpid()}"
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump({"generation": pointer.generation, "manifest_sha256": pointer.manifest_sha256,
-                   "previous": pointer.previous}, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / POINTER)  # the one step that publishes a generation
-    _fsync_dir(folder)
+    # The one step that publishes a generation: durable, since losing it loses the build.
+    write_atomically(folder / POINTER, json.dumps({"generation": pointer.generation, "manifest_sha256":
+                                                   pointer.manifest_sha256, "previous": pointer.previous}),
+                     durable=True)
 
 
 def _remove_debris(folder: Path) -> None:
@@ -177,7 +174,8 @@ def _remove_debris(folder: Path) -> None:
         pass
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        if name.startswith((STAGING, TRASH, f"{POINTER}.tmp-")):
+        # Pointer drafts: ".CURRENT.tmp-<pid>", and "CURRENT.tmp-<pid>" as builds before named them.
+        if name.startswith((STAGING, TRASH, f".{POINTER}{TEMPORARY_MARK}", f"{POINTER}.tmp-")):
             _remove(entry)
         elif pointer is not None and name.startswith(GENERATION) and name not in (pointer.generation, pointer.previous):
             with locks.unused(entry / MANIFEST) as free:
@@ -380,12 +378,6 @@ def _fsync_tree(folder: Path) -> None:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
     for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
-        _fsync_dir(path)
+        fsync_dir(path)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -28,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ingest.atomic import write_atomically
 from ingest.errors import SettingsError
 
 EXPORT_VERSION = 1  # bump when the export's files or meaning change: older exports are ignored
@@ -279,9 +280,7 @@ class _HashMemo:
             return
         try:  # a cache: when it cannot be written, the next process hashes again
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-            temporary.write_text(json.dumps(self.entries, indent=1), encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_atomically(self.path, json.dumps(self.entries, indent=1))
         except OSError:
             pass
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.atomic import write_atomically
 from ingest.errors import SettingsError
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
@@ -168,7 +169,7 @@ def save_models(models: FittedModels, path: Path = MODEL_PATH) -> None:
         data = buffer.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         kept = path.with_name(f"{path.stem}.adapter.{digest[:12]}.npy")
-        _write_whole(kept, data)
+        write_atomically(kept, data)
         reader["adapter"] = {"file": kept.name, "model": models.reader.adapter.model,
                              "documents": sorted(models.reader.adapter.documents), "sha256": digest}
     record = {"reader": reader,
@@ -176,16 +177,10 @@ def save_models(models: FittedModels, path: Path = MODEL_PATH) -> None:
                           "paraphrase_similarity": round(models.abstain.paraphrase_similarity, 6),
                           "figure_coverage": round(models.abstain.figure_coverage, 6)},
               "provenance": models.provenance}
-    _write_whole(path, (json.dumps(record, indent=1) + "\n").encode("utf-8"))
+    write_atomically(path, (json.dumps(record, indent=1) + "\n").encode("utf-8"))
     for stale in _adapter_paths(path):
         if stale != kept:
             stale.unlink(missing_ok=True)
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def initial_models(reader_features: tuple[str, ...], abstain_features: tuple[str, ...]) -> FittedModels:

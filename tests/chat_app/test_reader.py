@@ -166,7 +166,7 @@ def test_a_model_whose_adapter_matrix_was_changed_or_lost_is_refused_in_one_line
     models = load_models(FEATURES, ABSTAIN_FEATURES)
     save_models(models, tmp_path / "m.json")
     [matrix] = tmp_path.glob("m.adapter.*.npy")
-    assert not list(tmp_path.glob(".*.tmp"))  # both files moved into place
+    assert not list(tmp_path.glob(".*.tmp-*"))  # both files moved into place
     loaded = load_models(FEATURES, ABSTAIN_FEATURES, tmp_path / "m.json")
     assert np.array_equal(loaded.reader.adapter.matrix, models.reader.adapter.matrix)
     assert loaded.reader.adapter.documents == models.reader.adapter.documents
@@ -196,14 +196,16 @@ def test_a_save_that_fails_midway_leaves_the_model_before_it_loadable(tmp_path, 
     adapter = models.reader.adapter
     changed = replace(models, reader=replace(models.reader, adapter=QueryAdapter(adapter.matrix * 0.5, adapter.model,
                                                                                  adapter.documents)))
-    real = Path.write_bytes
+    import chat_app.engine.reader_model as reader_model
 
-    def full_disk(self, data):
-        if self.name.endswith(".json.tmp"):
+    real = reader_model.write_atomically
+
+    def full_disk(path, data, durable=False):  # the matrix is written, the JSON naming it is not
+        if path.name.endswith(".json"):
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        return real(path, data, durable)
 
-    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    monkeypatch.setattr(reader_model, "write_atomically", full_disk)
     with pytest.raises(OSError):
         save_models(changed, tmp_path / "m.json")
     monkeypatch.undo()

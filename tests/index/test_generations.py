@@ -247,7 +247,8 @@ def test_debris_of_dead_builds_is_removed_by_the_next_build(paper_index_copy, em
                    folder.parent / ".index.old-4242"):
         (debris / "keyword").mkdir(parents=True)
         (debris / "chunk_vectors.npy").write_bytes(b"\x93NUMPY half written")
-    (folder / "CURRENT.tmp-4242").write_text("{")
+    (folder / ".CURRENT.tmp-4242").write_text("{")  # a pointer draft of a build that died
+    (folder / "CURRENT.tmp-4243").write_text("{")  # ... as builds before ingest.atomic named them
 
     report = build_index(paper_index_copy, embedder=embedder)
 
