@@ -276,7 +276,7 @@ class AnswerEngine:
         return _shorten(_display(" ".join(sentences[r].text for r in self.quoted_rows(candidate))))
 
     def quoted_rows(self, candidate: Candidate) -> tuple[int, ...]:
-        """The candidate's sentences, with the one before when the first opens with "It",
+        """The candidate's sentences, with the ones before when the first opens with "It",
         "This", "These" ... (a quote must say what it is about), and the one after when it
         continues the last ("It must be explained by ...") or the last announces it ("... has
         two distinct purposes."); at most MAX_SENTENCES and MAX_QUOTE_CHARS. (Measured on the
@@ -292,7 +292,16 @@ class AnswerEngine:
             return len(widened) <= MAX_SENTENCES and \
                 len(_display(" ".join(sentences[r].text for r in widened))) <= MAX_QUOTE_CHARS
 
-        if first > 0 and leans_back(sentences[rows[0]].text) and fits((in_chunk[first - 1],) + rows):
+        # The sentences it leans on, back to one that does not lean: all of them when they fit
+        # ("This is usually done ..." <- "It is a common practice ..." <- "A related issue is
+        # training of trainers"), else only the one before, as a chain that ends on "They ..."
+        # still says nothing of what they are and leaves no room for the sentence after.
+        back = first
+        while back > 0 and leans_back(sentences[in_chunk[back]].text):
+            back -= 1
+        if back < first - 1 and fits(tuple(in_chunk[back:first]) + rows):
+            rows = tuple(in_chunk[back:first]) + rows
+        elif back < first and fits((in_chunk[first - 1],) + rows):
             rows = (in_chunk[first - 1],) + rows
         following = in_chunk[last + 1] if last + 1 < len(in_chunk) else None
         if following is not None and (announces(sentences[rows[-1]].text) or leans_back(sentences[following].text)) \

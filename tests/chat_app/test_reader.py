@@ -263,8 +263,16 @@ def test_a_run_that_leans_back_leaves_room_to_quote_what_it_leans_on(engine):
     leaning = [c for c in found.candidates if c.cell is None and leans_back(engine.searcher.data.sentences[c.rows[0]].text)
                and engine.reader.rows_of_chunk[c.chunk.id].index(c.rows[0]) > 0]
     assert leaning and max(len(c.rows) for c in leaning) == 2
+    # A chain: "This is usually done ..." leans on "It is a common practice ...", which leans on
+    # the sentence that names training of trainers. Quoted alone, it is quoted with both.
+    sentences = engine.searcher.data.sentences
+    [this] = [c for c in leaning if sentences[c.rows[0]].text.startswith("This is usually done") and len(c.rows) == 1]
+    quoted = engine.quoted_rows(this)
+    assert len(quoted) == 3 and quoted[1:] == (quoted[0] + 1, this.rows[0])
+    assert sentences[quoted[0]].text.startswith("A related issue is the importance of training of trainers")
     answer = engine.ask("How is training of trainers usually done?")
     assert "training of trainers" in answer.text.lower() and "visiting firms together" in answer.text
+    assert answer.citations[0].quote.startswith("A related issue is the importance of training of trainers")
 
 
 def test_a_damaged_model_file_is_refused_in_one_line_naming_it(tmp_path):
