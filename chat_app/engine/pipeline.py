@@ -27,6 +27,7 @@ from chat_app.engine.coverage import Vocabulary
 from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
 from chat_app.engine.meta_answer import MetaQuote, meta_quote
+from chat_app.engine.table_source import SourceLine, asks_about_table, source_lines
 from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
@@ -213,6 +214,9 @@ class AnswerEngine:
 
         if found.refusal is not None:
             return abstain(found.refusal)
+        lines = self.table_source(found)
+        if lines:
+            return self._source_answer(found, lines)
         if found.table_plan is not None:
             return self._cells_answer(found, compose_cells(found.table_plan, self.tables_in(found.docs),
                                                            found.in_scope > 1))
@@ -236,6 +240,12 @@ class AnswerEngine:
         """The document's own lines, when the question asks about the document itself (its
         authors, title, date, DOI); the document is that of the best passage."""
         return meta_quote(found.rewritten, found.hits[0].chunk.doc, self.reader) if found.hits else None
+
+    def table_source(self, found: Deliberation) -> list[SourceLine]:
+        """The lines under a table (its source, its notes), when the question asks about them."""
+        if not asks_about_table(found.analysed):
+            return []
+        return source_lines(found.analysed, self.reader, self.tables_in(found.docs))
 
     def check(self, found: Deliberation, best: int, models: FittedModels | None = None) -> str | None:
         """Why the best candidate cannot answer, by checks a reader can verify, or None:
@@ -397,6 +407,30 @@ class AnswerEngine:
         text = " ".join(parts)
         if found.in_scope > 1:
             text = f"{citations[0].chunk.source or citations[0].chunk.doc}: {text}"
+        return Answer(found.question, found.rewritten, text, False, tuple(citations), tuple(found.hits[:found.related]))
+
+    def _source_answer(self, found: Deliberation, lines: list[SourceLine]) -> Answer:
+        """Each table's line quoted after the table's name (and its document's, when several are
+        in scope); tables with the same line ("Source: World Bank ...") share its sentence, each
+        table cited where its own line stands."""
+        said: dict[str, list[SourceLine]] = {}
+        for line in lines:
+            said.setdefault(_display(line.text), []).append(line)
+        budget = MAX_QUOTE_CHARS // len(said)
+        citations, parts = [], []
+        for text, same in said.items():
+            markers = []
+            for line in same:
+                document = self.searcher.data.documents[line.chunk.doc].text
+                citations.append(Citation(n=len(citations) + 1, chunk=line.chunk, quote=document[line.start:line.end],
+                                          start=line.start, end=line.end, page=line.page, page_label=line.page_label))
+                markers.append(f"[{len(citations)}]")
+            # With several documents, each table is named with its document ("Table 1" is in both).
+            tables = " and ".join(dict.fromkeys(
+                f"{line.chunk.source or line.chunk.doc}, {line.table}" if found.in_scope > 1 else line.table
+                for line in same))
+            parts.append(_shorten(f"{tables}: {text}", budget - 4 * len(markers)) + " " + " ".join(markers))
+        text = " ".join(parts)
         return Answer(found.question, found.rewritten, text, False, tuple(citations), tuple(found.hits[:found.related]))
 
     def _citation(self, n: int, chunk, rows: tuple[int, ...]) -> Citation:

@@ -102,3 +102,14 @@ def test_ask_doc_flag(two_documents, capsys):
     assert "1992" in record["answer"] and {c["doc"] for c in record["citations"]} == {PAPER.name}
     assert main(["ask", "When was BUILD established?", "--doc", "nope.md", "--index", index]) == 1
     assert capsys.readouterr().err.splitlines()[-1].startswith("error: --doc: no document named 'nope.md'")
+
+
+def test_a_table_source_is_quoted_from_the_document_asked_about(two_documents):
+    answer = two_documents.ask("Where do the figures in Table 1 come from?", docs={"ethiopia_industrial_parks.md"})
+    assert not answer.abstained
+    assert "Industrial Parks Development Corporation (IPDC)" in answer.text
+    assert [c.chunk.doc for c in answer.citations] == ["ethiopia_industrial_parks.md"]
+    both = two_documents.ask("Where do the figures in Table 1 come from?")
+    assert {c.chunk.doc for c in both.citations} == {"ethiopia_industrial_parks.md", "east_asian_industrial_policy.md"}
+    for citation in both.citations:  # each table named with its document, before its own line
+        assert f"{citation.chunk.source}, Table 1: {citation.quote[:20]}" in both.text

@@ -215,3 +215,40 @@ def test_a_tables_unit_counts_once_its_measure_is_named(engine):
     assert "25.22% of GDP in 1995 (Table 1)" in share.text
     growth = engine.ask("What was Vietnam's GDP growth in 2010?")  # GDP is Table 1's unit, not its measure
     assert "12.95" not in growth.text
+
+
+@pytest.mark.parametrize("question, said, quote", [
+    ("Where do the figures in Table 1 come from?", "Table 1: Source: World Bank, World development indicators",
+     "Source: World Bank, World development indicators database (accessed in Feb., 2019)"),
+    ("Which sources was the FDI, SME and industrial zone policy table adapted from?", "Ohno (2014), Pham (2016)",
+     "Source: Adapted from Ohno (2014), Pham (2016) and authors' assessment"),
+    # Table 3 has no source line: its note paragraph says where Taiwan's income comes from
+    ("Where does the Taiwanese income figure in Table 3 come from?", "Taiwan's income data is from IMF",
+     "Very good Good Fair Poor Note: Policy assessment excludes results of external factors, private effort or "
+     "foreign support. \\*Taiwan's income data is from IMF."),
+])
+def test_a_question_about_a_tables_source_quotes_the_line_under_it(engine, paper_text, question, said, quote):
+    answer = engine.ask(question)
+    assert not answer.abstained and said in answer.text
+    [citation] = answer.citations
+    assert citation.quote == quote == paper_text[citation.start:citation.end]
+    assert answer.citations[0].chunk.section.startswith(("2.", "3."))
+
+
+def test_two_tables_with_one_source_line_cite_each_table(engine, paper_text):
+    answer = engine.ask("Where do the figures in the manufacturing value-added and manufactured-export tables "
+                        "come from, and when was the source accessed?")
+    assert answer.text.startswith("Table 1 and Table 2: Source: World Bank") and "Feb., 2019" in answer.text
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert len({c.start for c in answer.citations}) == 2  # two places in the paper, one under each table
+    assert all(paper_text[c.start:c.end].startswith("Source: World Bank") for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "What does Table 3 note about Vietnam's business environment?",  # its Notes column, a cell
+    "What share of Vietnam's exports came from manufactured goods in 2017 according to Table 2?",
+    "What is the main source of FDI in Vietnam?",
+])
+def test_what_a_table_shows_is_not_asked_of_its_source_line(engine, question):
+    answer = engine.ask(question)
+    assert "Source:" not in answer.text and not answer.text.startswith("Table 3: Very good")

@@ -110,3 +110,19 @@ def test_a_figure_must_be_the_asked_country_s():
 ])
 def test_questions_about_the_document_itself(question, asks):
     assert asks_about_document(question) == asks
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Where do the figures in Table 1 come from?", True),
+    ("Which sources was the FDI policy table adapted from?", True),
+    ("When was the source of Table 2 accessed?", True),
+    ("What does the note under Table 3 say?", True),
+    ("What share of exports came from manufactured goods in Table 2?", False),  # what it shows
+    ("Where do Vietnam's manufactured exports come from?", False),  # no table
+    ("What is the main source of FDI in Vietnam?", False),
+])
+def test_questions_about_a_table_itself(question, asks):
+    from chat_app.engine.question import analyse
+    from chat_app.engine.table_source import asks_about_table
+
+    assert asks_about_table(analyse(question)) is asks
