@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from chat_app.engine.reader import Reader
 
 # Asks for a source, not for what a table shows: "Which sources was Table 4 adapted from?",
-# "Where do the figures in the tables come from?", "When was the source accessed?". Not "What
-# share of exports came from manufactured goods?" (no figures or data said to come from).
+# "Where do the figures in the tables come from?", "When was the source accessed?", "What is
+# Table 4 based on?". Not "What share of exports came from manufactured goods?" (no figures or
+# data said to come from), nor "Based on Table 2, which country ...?".
 _ASKS_SOURCE = re.compile(
-    r"\b(sources?|sourced|adapted from|accessed|compiled (from|by))\b|"
+    r"\b(sources?|sourced|adapted from|accessed|compiled (from|by))\b|\bbased on\s*\??\s*$|"
     r"\b(figures?|data|numbers?|statistics|values?|estimates?)\b[^?]*\b(come|comes|came|taken|drawn|obtained)\s+from\b",
     re.IGNORECASE)
 _NOTE_ASKED = re.compile(r"\bnotes?\b|\bfootnotes?\b", re.IGNORECASE)
@@ -59,8 +60,8 @@ def asks_about_table(question: Question) -> bool:
 
 def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, list[Chunk]]) -> list[SourceLine]:
     """The lines under the tables the question is about that answer it: for each table, the
-    line that names a name of the question ("Taiwan"), else its lines that say where data come
-    from; [] when the tables have no such line (the reader answers then)."""
+    line that names a name of the question ("Taiwan"), else its line that says where the data
+    come from; [] when the tables have no such line (the reader answers then)."""
     out: list[SourceLine] = []
     for key in sorted(tables_for(question, tables)):
         rows = tables[key]
@@ -72,7 +73,11 @@ def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, li
         lines = _lines_under(reader, whole, rows)
         named = {match_form(w) for w in question.countries + question.names}
         naming = [line for line in lines if named & word_set(line.text)]
-        out += naming[:1] or [line for line in lines if _SAYS_SOURCE.search(line.text)][:1]
+        # The table's own source line; the note paragraph after it only when a note is asked
+        # for: "What are Table 3's assessments based on?" is answered in the text above it.
+        sourcing = [line for line in lines if _SAYS_SOURCE.search(line.text)
+                    and (line.chunk is whole or _NOTE_ASKED.search(question.text))]
+        out += naming[:1] or sourcing[:1]
     return out
 
 

@@ -248,6 +248,7 @@ def test_two_tables_with_one_source_line_cite_each_table(engine, paper_text):
     "What does Table 3 note about Vietnam's business environment?",  # its Notes column, a cell
     "What share of Vietnam's exports came from manufactured goods in 2017 according to Table 2?",
     "What is the main source of FDI in Vietnam?",
+    "What are Table 3's policy assessments based on?",  # said in the text above it, not in its note
 ])
 def test_what_a_table_shows_is_not_asked_of_its_source_line(engine, question):
     answer = engine.ask(question)

@@ -117,6 +117,8 @@ def test_questions_about_the_document_itself(question, asks):
     ("Which sources was the FDI policy table adapted from?", True),
     ("When was the source of Table 2 accessed?", True),
     ("What does the note under Table 3 say?", True),
+    ("What is Table 4 based on?", True),
+    ("Based on Table 2, which country exported the most manufactures in 2017?", False),
     ("What share of exports came from manufactured goods in Table 2?", False),  # what it shows
     ("Where do Vietnam's manufactured exports come from?", False),  # no table
     ("What is the main source of FDI in Vietnam?", False),
@@ -126,3 +128,4 @@ def test_questions_about_a_table_itself(question, asks):
     from chat_app.engine.table_source import asks_about_table
 
     assert asks_about_table(analyse(question)) is asks
+
