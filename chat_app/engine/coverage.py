@@ -111,5 +111,25 @@ class Vocabulary:
         initials = "".join(w[0] for w in name.split() if w[:1].isupper())
         if len(initials) >= 2 and re.search(rf"\b{initials}\b", context_text):
             return True
+        if _numbered_initials(name, context_text):
+            return True
         long_form = self.acronyms.get(re.sub(r"s$", "", name).lower())
         return bool(long_form) and all(match_form(w) in context_words for w in words(long_form))
+
+
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+
+
+def _numbered_initials(name: str, context_text: str) -> bool:
+    """A numbered name written as its initials and its number: "Second World War" or "World
+    War II" as "WW2" or "WWII". Only for two or more capitalised words besides the number: a
+    single initial and a number ("P3") says too little."""
+    numbers = [_ORDINALS.get(w.lower()) or (int(w) if w.isdigit() and len(w) == 1 else None) for w in name.split()]
+    if sum(n is not None for n in numbers) != 1:
+        return False
+    number = next(n for n in numbers if n is not None)
+    initials = "".join(w[0] for w, n in zip(name.split(), numbers) if n is None and w[:1].isupper())
+    if len(initials) < 2:
+        return False
+    return bool(re.search(rf"\b{initials}\s?({number}|{_ROMAN[number]})\b", context_text))

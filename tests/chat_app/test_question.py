@@ -129,3 +129,16 @@ def test_questions_about_a_table_itself(question, asks):
 
     assert asks_about_table(analyse(question)) is asks
 
+
+@pytest.mark.parametrize("name, text, found", [
+    ("Second World War", "the purpose of SME policy in the post WW2 period", True),
+    ("World War II", "in the post WW2 period", True),
+    ("World War II", "after WWII ended", True),
+    ("Second World War", "the WTO rule", False),
+    ("Second Plan", "the SP2 budget", False),  # one initial and a number say too little
+])
+def test_a_numbered_name_may_be_written_as_initials_and_number(name, text, found):
+    from chat_app.engine.coverage import Vocabulary, word_set
+
+    assert (not Vocabulary({}, {}).missing_names(analyse(f"What changed after the {name}?"), word_set(text), text)) \
+        is found
