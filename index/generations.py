@@ -174,7 +174,7 @@ def _remove_debris(folder: Path) -> None:
         pass
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        # Pointer drafts: ".CURRENT.tmp-<pid>", and "CURRENT.tmp-<pid>" as builds before named them.
+        # Pointer drafts: ".CURRENT.tmp-<pid>-...", and "CURRENT.tmp-<pid>" as builds before named them.
         if name.startswith((STAGING, TRASH, f".{POINTER}{TEMPORARY_MARK}", f"{POINTER}.tmp-")):
             _remove(entry)
         elif pointer is not None and name.startswith(GENERATION) and name not in (pointer.generation, pointer.previous):

@@ -30,7 +30,32 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
 
 
-def test_the_temporary_sits_beside_the_target_and_names_the_writer(tmp_path):
+def test_the_temporary_sits_beside_the_target_and_is_the_writers_own(tmp_path):
     temporary = temporary_for(tmp_path / "CURRENT")
     assert temporary.parent == tmp_path  # same file system: os.replace is one step
-    assert temporary.name == f".CURRENT.tmp-{os.getpid()}"
+    assert temporary.name.startswith(f".CURRENT.tmp-{os.getpid()}-")
+    assert temporary_for(tmp_path / "CURRENT") != temporary  # two writers, two temporaries
+
+
+def test_threads_writing_one_file_never_collide(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "cache.json"
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda n: write_atomically(path, f"writer {n}"), range(200)))
+    assert path.read_text().startswith("writer ")
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.json"]
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+
+    class Unwritable(str):  # fails while being written, after the temporary was opened
+        def encode(self, *args, **kwargs):
+            raise UnicodeError("cannot encode")
+
+    with pytest.raises(UnicodeError):
+        write_atomically(path, Unwritable())
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
