@@ -120,8 +120,10 @@ class _Chunker:
 _REFERENCES_RE = re.compile(r"^(\d+\.?\s+)?(references|bibliography|works cited|literature cited)\b", re.IGNORECASE)
 
 
+def is_source_note(line: str) -> bool:
+    """A line under a table that says where its data come from, or notes on them."""
+    return line.strip().lower().startswith(("source:", "sources:", "note:"))
+
+
 def _source_note(table_text: str) -> str:
-    for line in table_text.splitlines():
-        if line.strip().lower().startswith(("source:", "sources:", "note:")):
-            return line.strip()
-    return ""
+    return next((line.strip() for line in table_text.splitlines() if is_source_note(line)), "")

@@ -18,24 +18,27 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.store import StoredDocument
-from ingest.records import FRONT_MATTER, ChunkKind
+from ingest.records import FRONT_MATTER, ChunkKind, section_topic
 
 if TYPE_CHECKING:
     from chat_app.engine.reader import Reader
 
-_WORK_NOUN = r"(research|study|paper|article|report|work)\b"
-# The document itself, not what it reports on: "the research institutes of Taiwan", "the
-# research and development of Korea", "the work of JICA". Named by what may not follow it, so
-# that "the research behind this study" still asks about the work itself.
-_WORK = rf"(this|the|their|its|your)\s+{_WORK_NOUN}(?!\s+(institut|cent(er|re)|unit|bod(y|ies)|organi[sz]ation|"\
-        rf"agenc|program|project|lab|facilit|capacit|capabilit|activit|fund|budget|grant|and development|& development|of\b))"
-_PAID = r"(funded|financed|paid for|sponsored|financially supported)\b"
+_DOCUMENT = r"(paper|article|report|study|document)"
+# The work itself, not what it reports on: "this research?", "the study itself", "the research
+# behind this study", but not "the research institutes of Taiwan", "the work of JICA", "the study
+# tours". Named by what may follow it.
+_WORK = r"(this|the|their|its|your)\s+(research|study|paper|article|report|work)" \
+        r"(?=\s*($|[?.,;:!]|(by|behind|itself|and|or|from|with|in full|was|were|is|been|funded|financed|" \
+        r"sponsored|paid)\b))"
+_PAID = r"funded|financed|paid for|sponsored|financially supported"
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"
                            r"who wrote\b|(what|which) are the (names of the )?authors\b|(list|name) the authors\b|"
                            r"by whom was\b)|\bauthors? of (the|this) (paper|article|report|study|document)\b|"
-                           # "Which of the three authors are based in Hanoi?": their by-lines say
-                           r"\bwhich (of the )?(\w+ )?authors? (is|are|was|were|works?|comes?|live)\b",
+                           # "Which of the three authors are based in Hanoi?": their by-lines say; not
+                           # "Which authors are cited for ...?", the works the paper cites
+                           r"\bwhich of the (\w+ )?authors?\b|\bwhich authors? (is|are|was|were) (based|from|affiliated|"
+                           r"located)\b|\bwhich authors? (works?|lives?|comes?) (at|in|from)\b",
                            re.IGNORECASE)),
     ("title", re.compile(r"\b(full )?title of (the|this|that) (paper|article|report|study|document)\b|"
                          r"^what is (the|this|its) (\w+ )?(paper|article|report|study|document)('s)? (full )?title\b|"
@@ -45,20 +48,26 @@ ASKS = (
                         re.IGNORECASE)),
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
     # Only of the work itself: "Who funded the BUILD unit?" asks what the paper reports.
-    ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID[1:-3]})\s+(for\s+)?{_WORK}|"
-                           rf"\b{_WORK_NOUN}\s+((was|is|were|been)\s+)?{_PAID}|"
+    ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID})\s+(for\s+)?{_WORK}|"
+                           rf"\b{_WORK}\s+((was|is|were|been)\s+)?({_PAID})\b|"
                            rf"\b(funding|financing|financial support|sponsorship|grants?|funders?|sponsors?)"
                            rf"(\s+(source|body|agency|organi[sz]ation))?\s+(of|for|behind)\s+{_WORK}", re.IGNORECASE)),
-    ("website", re.compile(r"\b(websites?|web ?sites?|web address|url|hosted|available online|online (version|copy)|"
-                           r"find (it|this|the \w+) online)\b.*\b(paper|article|report|study|document)\b|"
-                           r"\b(paper|article|report|study|document)\b.*\b(websites?|web ?sites?|web address|url|hosted|"
-                           r"available online|online (version|copy)|find (it|this|the \w+) online)\b", re.IGNORECASE)),
+    # The document's own address, not one it mentions: "the website of JETRO" is not asked here.
+    ("website", re.compile(rf"\b(which|what) ([\w'-]+ )?(website|web ?site|url|web address)\b[^?]*\b(the|this|its) "
+                           rf"{_DOCUMENT}\b|"
+                           rf"\b(website|web ?site|url|web address) (of|for) (the|this) {_DOCUMENT}\b|"
+                           rf"\b{_DOCUMENT}'s (website|url|web address)\b|"
+                           rf"\b(is|was) (it|(the|this) {_DOCUMENT}) (hosted|available online|published online)\b|"
+                           rf"\bfind (it|(the|this) {_DOCUMENT}) online\b", re.IGNORECASE)),
 )
 _DOI_RE = re.compile(r"\bDOI\b|\b10\.\d{4,9}/\S+", re.IGNORECASE)
 _URL_RE = re.compile(r"\bwww\.\S+|\bhttps?://\S+", re.IGNORECASE)
-# Where a paper says who paid for it: its acknowledgements or a funding statement.
-_FUNDING_SECTION_RE = re.compile(r"acknowledg|funding|financial (support|disclosure)", re.IGNORECASE)
-_FUNDING_RE = re.compile(r"\b(financ|fund|sponsor|grant|paid)", re.IGNORECASE)
+# Where a paper says who paid for it: a section of its own (a title that is only that, not "2.
+# Financial support for SMEs"), or a funding note on its first page.
+_FUNDING_SECTION_RE = re.compile(r"^(acknowledge?ments?|funding( statement| information| sources?)?|"
+                                 r"financial (support|disclosure)s?)$", re.IGNORECASE)
+_FUNDING_RE = re.compile(r"\b(funded|funding|financed|financing|sponsored|sponsorship|grant (no\.?|number)|grants? from|"
+                         r"financial support|supported by|paid for)\b", re.IGNORECASE)
 _PUBLISHED_RE = re.compile(r"\b(publication date|published|date of publication)\b.*\b(19|20)\d\d\b", re.IGNORECASE)
 FRONT_SENTENCES = 25  # how far into a document its front matter is looked for
 
@@ -86,13 +95,15 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     # may follow the abstract. Either way, within the first chunks of the document.
     chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
     front = [c for c in chunks if c.section == FRONT_MATTER] or chunks[:1]
-    if asks == "funding":
-        # The acknowledgements usually close a paper; a funding note may sit on its first page.
-        front = [c for c in chunks if _FUNDING_SECTION_RE.search(c.section)] + front
     if asks in ("date", "doi", "website"):
         front += [c for c in chunks[:3] if c not in front]
-    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])]
-    rows = rows[:FRONT_SENTENCES] if asks != "funding" else rows
+    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])][:FRONT_SENTENCES]
+    if asks == "funding":
+        # The acknowledgements usually close a paper; a funding note may sit on its first page.
+        # A document with neither has no answer here (the reader still looks).
+        funding = [c for c in chunks if _FUNDING_SECTION_RE.match(section_topic(c.section).strip())]
+        rows = [row for chunk in funding for row in reader.rows_of_chunk.get(chunk.id, [])] + \
+            ([row for c in chunks if c.section == FRONT_MATTER for row in reader.rows_of_chunk.get(c.id, [])][:FRONT_SENTENCES])
     rows = tuple(row for row in rows if _says(asks, reader.data.sentences[row].text, document))
     if asks == "authors":
         rows = rows[:6]

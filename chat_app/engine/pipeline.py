@@ -212,11 +212,11 @@ class AnswerEngine:
             return Answer(found.question, found.rewritten, f"{head} {reason}".strip(), True, (),
                           tuple(found.hits[:found.related]), reasons=(reason,) if reason else ())
 
-        if found.refusal is not None:
-            return abstain(found.refusal)
-        lines = self.table_source(found)
+        lines = self.table_source(found)  # before any refusal: no passage need answer it
         if lines:
             return self._source_answer(found, lines)
+        if found.refusal is not None:
+            return abstain(found.refusal)
         if found.table_plan is not None:
             return self._cells_answer(found, compose_cells(found.table_plan, self.tables_in(found.docs),
                                                            found.in_scope > 1))
@@ -421,9 +421,7 @@ class AnswerEngine:
         for text, same in said.items():
             markers = []
             for line in same:
-                document = self.searcher.data.documents[line.chunk.doc].text
-                citations.append(Citation(n=len(citations) + 1, chunk=line.chunk, quote=document[line.start:line.end],
-                                          start=line.start, end=line.end, page=line.page, page_label=line.page_label))
+                citations.append(self._citation_at(len(citations) + 1, line.chunk, line.start, line.end))
                 markers.append(f"[{len(citations)}]")
             # With several documents, each table is named with its document ("Table 1" is in both).
             tables = " and ".join(dict.fromkeys(
@@ -436,9 +434,16 @@ class AnswerEngine:
     def _citation(self, n: int, chunk, rows: tuple[int, ...]) -> Citation:
         sentences = self.searcher.data.sentences
         first, last = sentences[rows[0]], sentences[rows[-1]]
-        text = self.searcher.data.documents[chunk.doc].text
-        return Citation(n=n, chunk=chunk, quote=text[first.start:last.end], start=first.start, end=last.end,
-                        page=first.page, page_label=first.page_label)
+        return Citation(n=n, chunk=chunk, quote=self.searcher.data.documents[chunk.doc].text[first.start:last.end],
+                        start=first.start, end=last.end, page=first.page, page_label=first.page_label)
+
+    def _citation_at(self, n: int, chunk, start: int, end: int) -> Citation:
+        """A citation of text that is no sentence of the index (a line under a table), with the
+        page it stands on."""
+        document = self.searcher.data.documents[chunk.doc]
+        page = document.page_at(start)
+        return Citation(n=n, chunk=chunk, quote=document.text[start:end], start=start, end=end,
+                        page=page.number if page else None, page_label=page.label if page else None)
 
 
 def _display(text: str) -> str:

@@ -31,7 +31,7 @@ MAX_SPAN = 3  # sentences in one candidate
 MAX_ANSWER_CHARS = 600  # an answer's text; a longer one is cut (AnswerEngine.answer_text)
 # A quote's own text, leaving room for its citation marker: a quote over it is cut with "…".
 # Both the runs that compete (Reader._fits) and the widening of the chosen one
-# (AnswerEngine.quoted_rows) keep within it, so that no quote is cut before its answer.
+# (AnswerEngine.quoted_rows) keep within it, so that a quote is not cut before its answer.
 MAX_QUOTE_CHARS = MAX_ANSWER_CHARS - 10
 FEATURES = (
     "overlap",  # share of the question's words, weighted by rarity, that the candidate and its section use
@@ -168,7 +168,9 @@ class Reader:
         return out
 
     def _fits(self, run: tuple[int, ...]) -> bool:
-        # Raw text: never shorter than the quote as shown (escapes and emphasis removed).
+        # Raw text, as a measure of the quote as shown: escapes and emphasis make it longer, but
+        # folding may lengthen a ligature or "…" by a character or two, so a run within a few
+        # characters of the limit may still be cut.
         return sum(len(self.data.sentences[r].text) + 1 for r in run) <= MAX_QUOTE_CHARS
 
     def _asks_front_matter(self, question: Question, chunk: Chunk) -> bool:

@@ -244,8 +244,18 @@ def test_two_tables_with_one_source_line_cite_each_table(engine, paper_text):
     assert all(paper_text[c.start:c.end].startswith("Source: World Bank") for c in answer.citations)
 
 
+def test_the_note_under_a_table_is_quoted_when_asked_for_and_a_rows_note_is_its_cell(engine):
+    answer = engine.ask("What does the note under Table 3 say?")
+    assert "Policy assessment excludes results of external factors" in answer.text
+    assert answer.citations[0].quote.startswith("Very good Good Fair Poor Note:")
+    row = engine.ask("What do the notes of Table 3 say about Indonesia?")  # its Notes column
+    assert 'describes Indonesia under "Notes"' in row.text and "Laws & regulations are unpredictable" in row.text
+
+
 @pytest.mark.parametrize("question", [
     "What does Table 3 note about Vietnam's business environment?",  # its Notes column, a cell
+    "What is the main source of FDI in Vietnam according to Table 4?",
+    "What does Table 1 note about Korea?",
     "What share of Vietnam's exports came from manufactured goods in 2017 according to Table 2?",
     "What is the main source of FDI in Vietnam?",
     "What are Table 3's policy assessments based on?",  # said in the text above it, not in its note
@@ -253,3 +263,45 @@ def test_two_tables_with_one_source_line_cite_each_table(engine, paper_text):
 def test_what_a_table_shows_is_not_asked_of_its_source_line(engine, question):
     answer = engine.ask(question)
     assert "Source:" not in answer.text and not answer.text.startswith("Table 3: Very good")
+
+
+def test_a_source_line_is_cited_with_the_page_it_stands_on(pdf_searcher):
+    from chat_app.engine import AnswerEngine
+
+    answer = AnswerEngine(pdf_searcher).ask("Where do the figures in Table 1 come from?")
+    assert "World development indicators" in answer.text
+    [citation] = answer.citations
+    document = pdf_searcher.data.documents[citation.chunk.doc]
+    assert document.text[citation.start:citation.end] == citation.quote
+    page = document.page_at(citation.start)
+    assert (citation.page, citation.page_label) == (page.number, page.label)
+
+
+@pytest.fixture(scope="module")
+def unfunded(tmp_path_factory, make_settings, embedder):
+    """Two papers that say nothing of who paid for them: one plain text without headings whose
+    words start like funding words ("fundamental", "granted"), one whose body has a section on
+    financial support for SMEs."""
+    from chat_app.engine import AnswerEngine
+    from index.builder import build_index
+    from index.search import Searcher
+
+    settings = make_settings(tmp_path_factory.mktemp("unfunded"))
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    (settings.corpus_dir / "rural_credit.txt").write_text(
+        "Rural credit in Cambodia\n\nThe fundamental problem of rural credit is collateral. Loans are granted "
+        "only against land titles, which few farmers hold. Banks paid attention to microfinance after 2010.\n",
+        encoding="utf-8")
+    (settings.corpus_dir / "sme_bank.md").write_text(
+        "# SME finance in Malaysia\n\n## 1. Introduction\n\nSmall firms in Malaysia borrow mostly from banks.\n\n"
+        "## 2. Financial support for SMEs\n\nThe SME Bank was funded by the Ministry of Economy in 2019. "
+        "It lends to manufacturers at subsidised rates.\n", encoding="utf-8")
+    build_index(settings, embedder=embedder)
+    return AnswerEngine(Searcher.open(settings, embedder=embedder), settings)
+
+
+@pytest.mark.parametrize("doc", ["rural_credit.txt", "sme_bank.md"])
+def test_a_paper_that_never_says_who_paid_for_it_has_no_funding_quote(unfunded, doc):
+    for question in ("Who funded this research?", "Who paid for this study?"):
+        found = unfunded.deliberate(question, docs={doc})
+        assert unfunded.about_document(found) is None, (doc, question)

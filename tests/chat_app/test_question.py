@@ -98,6 +98,7 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Who funded the research behind this study?", "funding"),
     ("On which website is the paper hosted?", "website"),
     ("What is the URL of this article?", "website"),
+    ("Which of the authors works in Tokyo?", "authors"),
     ("What do the authors recommend for Vietnam?", None),
     ("Which authors does the paper cite on selective policy?", None),
     # funding and websites the paper reports on, not its own
@@ -106,6 +107,11 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Who funds the work of JICA?", None),
     ("Which agencies fund research in Vietnam according to the paper?", None),
     ("What does the paper say about online platforms?", None),
+    ("What does the paper say about the website of JETRO?", None),
+    ("Which websites does the report recommend for SMEs?", None),
+    ("Which authors are cited for the flying geese model?", None),
+    ("Was research funded by the state in Taiwan?", None),
+    ("Who funds the study tours for Vietnamese officials?", None),
     ("When was BUILD established?", None),
 ])
 def test_questions_about_the_document_itself(question, asks):
@@ -122,6 +128,10 @@ def test_questions_about_the_document_itself(question, asks):
     ("What share of exports came from manufactured goods in Table 2?", False),  # what it shows
     ("Where do Vietnam's manufactured exports come from?", False),  # no table
     ("What is the main source of FDI in Vietnam?", False),
+    ("What is the main source of FDI in Vietnam according to Table 4?", False),  # a source of FDI
+    ("Which sources of growth does Table 2 show for Vietnam?", False),
+    ("What does Table 1 note about Korea?", False),  # the verb
+    ("What is the source of Taiwan's income figure in Table 3?", True),
 ])
 def test_questions_about_a_table_itself(question, asks):
     from chat_app.engine.question import analyse
