@@ -51,7 +51,11 @@ ASKS = (
     ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID})\s+(for\s+)?{_WORK}|"
                            rf"\b{_WORK}\s+((was|is|were|been)\s+)?({_PAID})\b|"
                            rf"\b(funding|financing|financial support|sponsorship|grants?|funders?|sponsors?)"
-                           rf"(\s+(source|body|agency|organi[sz]ation))?\s+(of|for|behind)\s+{_WORK}", re.IGNORECASE)),
+                           rf"(\s+(source|body|agency|organi[sz]ation))?\s+(of|for|behind)\s+{_WORK}|"
+                           # the code of the project that paid for it, which a funding note gives
+                           rf"\b(project|grant|funding)( file)? (number|no\.?|code|reference)\b|"
+                           rf"\b(code|number) of the ((government-)?funded |underlying |research )(project|study|grant)\b",
+                           re.IGNORECASE)),
     # The document's own address, not one it mentions: "the website of JETRO" is not asked here.
     ("website", re.compile(rf"\b(which|what) ([\w'-]+ )?(website|web ?site|url|web address)\b[^?]*\b(the|this|its) "
                            rf"{_DOCUMENT}\b|"

@@ -149,11 +149,12 @@ def test_questions_about_the_paper_itself_quote_its_first_page(engine, question,
     assert all(c.chunk.section in ("Front matter", "Abstract") for c in answer.citations)
 
 
-@pytest.mark.parametrize("question", ["Who paid for this research?", "Was the research funded by JICA or by someone else?"])
+@pytest.mark.parametrize("question", ["Who paid for this research?", "Was the research funded by JICA or by someone else?",
+                                      "What's the project file number?"])
 def test_who_paid_for_the_paper_is_quoted_from_its_acknowledgement(engine, question):
     answer = engine.ask(question)
     assert not answer.abstained
-    assert "fully financed by the Government of Vietnam" in answer.text
+    assert "fully financed by the Government of Vietnam (project file KX.01.13/16-20)" in answer.text
     assert [c.chunk.section for c in answer.citations] == ["Acknowledgement"]
 
 
