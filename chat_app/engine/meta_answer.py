@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.store import StoredDocument
-from ingest.records import FRONT_MATTER, ChunkKind, section_topic
+from ingest.records import FRONT_MATTER, Chunk, ChunkKind, section_topic
 
 if TYPE_CHECKING:
     from chat_app.engine.reader import Reader
@@ -95,19 +95,24 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     document = reader.data.documents.get(doc)
     if asks is None or document is None:
         return None
-    # By-lines and the title stand before the first heading; the DOI and the publication line
-    # may follow the abstract. Either way, within the first chunks of the document.
     chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
-    front = [c for c in chunks if c.section == FRONT_MATTER] or chunks[:1]
-    if asks in ("date", "doi", "website"):
-        front += [c for c in chunks[:3] if c not in front]
-    rows = [row for chunk in front for row in reader.rows_of_chunk.get(chunk.id, [])][:FRONT_SENTENCES]
+    first_page = [c for c in chunks if c.section == FRONT_MATTER]
+
+    def rows_of(selected: list[Chunk]) -> list[int]:
+        return [row for chunk in selected for row in reader.rows_of_chunk.get(chunk.id, [])]
+
     if asks == "funding":
         # The acknowledgements usually close a paper; a funding note may sit on its first page.
         # A document with neither has no answer here (the reader still looks).
         funding = [c for c in chunks if _FUNDING_SECTION_RE.match(section_topic(c.section).strip())]
-        rows = [row for chunk in funding for row in reader.rows_of_chunk.get(chunk.id, [])] + \
-            ([row for c in chunks if c.section == FRONT_MATTER for row in reader.rows_of_chunk.get(c.id, [])][:FRONT_SENTENCES])
+        rows = rows_of(funding) + rows_of(first_page)[:FRONT_SENTENCES]
+    else:
+        # By-lines and the title stand before the first heading; the DOI and the publication
+        # line may follow the abstract. Either way, within the first chunks of the document.
+        front = first_page or chunks[:1]
+        if asks in ("date", "doi", "website"):
+            front = front + [c for c in chunks[:3] if c not in front]
+        rows = rows_of(front)[:FRONT_SENTENCES]
     rows = tuple(row for row in rows if _says(asks, reader.data.sentences[row].text, document))
     if asks == "authors":
         rows = rows[:6]
