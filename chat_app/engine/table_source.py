@@ -74,10 +74,10 @@ def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, li
     come from; [] when the tables have no such line (the reader answers then)."""
     out: list[SourceLine] = []
     named = word_set(" ".join(question.countries + question.names))
+    source_asked, note_asked = bool(_ASKS_SOURCE.search(question.text)), bool(_NOTE_ASKED.search(question.text))
     for key in sorted(tables_for(question, tables)):
         rows = tables[key]
-        if named & word_set(" ".join(label_of(r) for r in rows)) and _has_notes_column(rows) \
-                and not _ASKS_SOURCE.search(question.text):
+        if not source_asked and named & word_set(" ".join(label_of(r) for r in rows)) and _has_notes_column(rows):
             continue  # "What does Table 3's note say about Indonesia?": its Notes column, a cell
         whole = _table_passage(reader, rows)
         if whole is None:
@@ -86,10 +86,8 @@ def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, li
         naming = [line for line in lines if named & word_set(line.text)]
         # The table's own source line; the note paragraph under it only when a note is asked
         # for: "What are Table 3's assessments based on?" is answered in the text above it.
-        sourcing = [line for line in lines if _SAYS_SOURCE.search(line.text)
-                    and (line.chunk is whole or _NOTE_ASKED.search(question.text))]
-        noting = [line for line in lines if _NOTE_ASKED.search(question.text)]
-        out += naming[:1] or sourcing[:1] or noting[:1]
+        sourcing = [line for line in lines if _SAYS_SOURCE.search(line.text) and (line.chunk is whole or note_asked)]
+        out += naming[:1] or sourcing[:1] or (lines[:1] if note_asked else [])
     return out
 
 
