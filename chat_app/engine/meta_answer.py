@@ -43,9 +43,11 @@ ASKS = (
     ("title", re.compile(r"\b(full )?title of (the|this|that) (paper|article|report|study|document)\b|"
                          r"^what is (the|this|its) (\w+ )?(paper|article|report|study|document)('s)? (full )?title\b|"
                          r"^what is (the|this) (paper|article|report|study) called\b", re.IGNORECASE)),
-    ("date", re.compile(r"^when was (it|this|the) (\w+ )?(paper|article|report|study|document)? ?(published|released|"
-                        r"issued|written)\b|\b(publication date|date of publication|published on|published in which)\b",
-                        re.IGNORECASE)),
+    # "When was the Master Plan issued?" asks what the paper reports: "the" needs a word for
+    # the document itself.
+    ("date", re.compile(rf"^(when|(in )?(what|which) year) (was|did|is) (it|this|(the|this) (\w+ )?{_DOCUMENT}) "
+                        r"(first )?(published|released|issued|written|come out|appear|get published)\b|"
+                        r"\b(publication date|date of publication|published on|published in which)\b", re.IGNORECASE)),
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
     # Only of the work itself: "Who funded the BUILD unit?" asks what the paper reports.
     ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID})\s+(for\s+)?{_WORK}|"

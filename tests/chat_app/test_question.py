@@ -91,6 +91,8 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Which of the three authors are based in Hanoi?", "authors"),
     ("What is the full title of this paper?", "title"),
     ("When was this article published?", "date"),
+    ("when did this paper come out?", "date"),
+    ("In which year was the report released?", "date"),
     ("What is the DOI of the article?", "doi"),
     ("Who paid for this research?", "funding"),
     ("Was the study funded by JICA or by someone else?", "funding"),
@@ -116,6 +118,8 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Was research funded by the state in Taiwan?", None),
     ("Who funds the study tours for Vietnamese officials?", None),
     ("When was BUILD established?", None),
+    ("When was the VDP released?", None),  # "the" needs a word for the document
+    ("When was the Master Plan issued?", None),
 ])
 def test_questions_about_the_document_itself(question, asks):
     assert asks_about_document(question) == asks
