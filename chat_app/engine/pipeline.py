@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from itertools import groupby
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -295,8 +296,8 @@ class AnswerEngine:
         if candidate.chunk.kind is ChunkKind.TABLE_ROW:
             return rows
         sentences = self.searcher.data.sentences
-        in_chunk = self.reader.rows_of_chunk.get(candidate.chunk.id, [])
-        first, last = in_chunk.index(rows[0]), in_chunk.index(rows[-1])
+        around = self.reader.paragraph_rows(candidate.chunk)
+        first, last = around.index(rows[0]), around.index(rows[-1])
 
         def fits(widened: tuple[int, ...]) -> bool:
             return len(widened) <= MAX_SENTENCES and \
@@ -307,32 +308,38 @@ class AnswerEngine:
         # training of trainers"), else only the one before, as a chain that ends on "They ..."
         # still says nothing of what they are and leaves no room for the sentence after.
         back = first
-        while back > 0 and leans_back(sentences[in_chunk[back]].text):
+        while back > 0 and leans_back(sentences[around[back]].text):
             back -= 1
-        if back < first - 1 and fits(tuple(in_chunk[back:first]) + rows):
-            rows = tuple(in_chunk[back:first]) + rows
-        elif back < first and fits((in_chunk[first - 1],) + rows):
-            rows = (in_chunk[first - 1],) + rows
-        following = in_chunk[last + 1] if last + 1 < len(in_chunk) else None
+        if back < first - 1 and fits(tuple(around[back:first]) + rows):
+            rows = tuple(around[back:first]) + rows
+        elif back < first and fits((around[first - 1],) + rows):
+            rows = (around[first - 1],) + rows
+        following = around[last + 1] if last + 1 < len(around) else None
         if following is not None and (announces(sentences[rows[-1]].text) or leans_back(sentences[following].text)) \
                 and fits(rows + (following,)):
             rows = rows + (following,)
         return rows
 
     def _compose(self, found: Deliberation, candidate: Candidate) -> Answer:
-        """One quote (or one table cell stated in a sentence) and its citation."""
-        text = self.answer_text(candidate)
+        """One quote (or one table cell stated in a sentence) and its citation; a quote whose
+        paragraph was split between two chunks cites each part in its own chunk."""
         if candidate.cell is not None:
+            text = self.answer_text(candidate)
             text = f"{text[:-1]} [1]." if text.endswith(".") else f"{text} [1]"
+            citations = (self._citation(1, candidate.chunk, candidate.rows),)
         else:
-            text = f"{text} [1]"
-        citation = self._citation(1, candidate.chunk, self.quoted_rows(candidate))
+            sentences = self.searcher.data.sentences
+            parts = [tuple(rows) for _, rows in groupby(self.quoted_rows(candidate), lambda r: sentences[r].chunk_id)]
+            text = " ".join(f"{_shorten(_display(' '.join(sentences[r].text for r in rows)))} [{n}]"
+                            for n, rows in enumerate(parts, 1))
+            citations = tuple(self._citation(n, self.reader.chunks[sentences[rows[0]].chunk_id], rows)
+                              for n, rows in enumerate(parts, 1))
         cells = ()
         if candidate.cell is not None:  # the cell stated, and the other years asked about
             cell = candidate.cell
             cells = tuple(_cell_ref(candidate.chunk, column.strip(), value.strip())
                           for column, value in sorted([(cell.column, cell.value), *cell.more]))
-        return Answer(found.question, found.rewritten, text, False, (citation,), tuple(found.hits[:found.related]),
+        return Answer(found.question, found.rewritten, text, False, citations, tuple(found.hits[:found.related]),
                       table_cells=cells)
 
     def _cells_answer(self, found: Deliberation, statement: Statement) -> Answer:

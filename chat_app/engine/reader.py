@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chat_app.engine.answer_types import fits
+from chat_app.engine.answer_types import fits, has_figure
 from chat_app.engine.coverage import Vocabulary, without_citations, word_set
 from chat_app.engine.question import Question
 from chat_app.engine.reader_model import QueryAdapter, ReaderModel
@@ -61,7 +61,9 @@ FEATURES += COSINES
 # A sentence that leans on the one before it; "It is clear that ..." leans on nothing.
 _ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|among them|both|the former|"
                           r"the latter|here|thus|hence|however|moreover|meanwhile|in addition|in this (sense|way)|"
-                          r"in other words|as such|for (this|these) reasons?|then|finally|initially)\b", re.IGNORECASE)
+                          r"in other words|as such|for (this|these) reasons?|then|finally|initially|"
+                          r"on the other hand|by contrast|in contrast|on the contrary|similarly|likewise|instead|"
+                          r"nevertheless|nonetheless|furthermore|therefore|consequently|accordingly)\b", re.IGNORECASE)
 _ANNOUNCES_RE = re.compile(r":\s*$|\b(two|three|four|five|several|following)\b[^.]*\b(purposes|goals|ways|objectives|"
                            r"tracks|conditions|steps|types|kinds|points|facts|measures|components|reasons|lessons|"
                            r"stages|questions|areas|groups|elements)\b(\s+[\w-]+){0,3}\s*\.?$", re.IGNORECASE)
@@ -113,6 +115,38 @@ class Reader:
                 counts[stem] = counts.get(stem, 0) + count
         self._stem_count, self._total = counts, total
         self._long_forms = {a: frozenset(tokenize(long)) for a, long in data.acronyms.items() if tokenize(long)}
+
+    def paragraph_rows(self, chunk: Chunk) -> list[int]:
+        """The chunk's sentence rows, with up to MAX_SPAN - 1 sentences on each side that its
+        paragraph continues with in the next or previous chunk. A paragraph over the chunk size
+        is split between sentences, and the split is ours, not the author's: a quote that
+        starts at "On the other hand, ..." must find what it leans on across it."""
+        rows = list(self.rows_of_chunk.get(chunk.id, []))
+        if not rows or chunk.kind is ChunkKind.TABLE_ROW:
+            return rows
+        before = [r for r in range(rows[0] - 1, rows[0] - MAX_SPAN, -1) if r >= 0]
+        after = [r for r in range(rows[-1] + 1, rows[-1] + MAX_SPAN) if r < len(self.data.sentences)]
+        wider_before = []
+        for r in before:
+            if not self._same_paragraph(r, r + 1):
+                break
+            wider_before.insert(0, r)
+        wider_after = []
+        for r in after:
+            if not self._same_paragraph(r - 1, r):
+                break
+            wider_after.append(r)
+        return wider_before + rows + wider_after
+
+    def _same_paragraph(self, row: int, following: int) -> bool:
+        """Whether sentence `following` goes on the paragraph of sentence `row` (its chunk may differ)."""
+        sentences = self.data.sentences
+        first, second = self.chunks.get(sentences[row].chunk_id), self.chunks.get(sentences[following].chunk_id)
+        if first is None or second is None or first.doc != second.doc or ChunkKind.TABLE_ROW in (first.kind, second.kind) \
+                or first.section != second.section:
+            return False
+        gap = self.data.documents[first.doc].text[sentences[row].end:sentences[following].start]
+        return not gap.strip() and "\n\n" not in gap
 
     # --- candidates ------------------------------------------------------------------------
 
@@ -320,14 +354,23 @@ class Reader:
 
     def measure_coverage(self, question: Question, candidate: Candidate) -> float:
         """Share of what the question measures (its words but countries and units, weighted by
-        rarity) that the candidate's own sentences, or its table's title and headers, say: a
-        figure answers "what was Vietnam's public debt?" only if it is said of public debt."""
+        rarity) said where the candidate gives a figure: in its table's title and headers, or
+        in a sentence of it that has a figure (with the sentence before, when that one leans on
+        it). A figure answers "what was Vietnam's public debt?" only if it is said of public
+        debt; and "What value did Vietnam's HDI reach?" is not answered by a run whose one
+        sentence names the HDI and whose other gives an income in dollars."""
         measure = measure_stems(question)
-        said = frozenset().union(*(self.stems(r) for r in candidate.rows))
-        if candidate.cell is not None:
-            said |= frozenset(tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))
         total = sum(self.weight(t) for t in measure)
-        return sum(self.weight(t) for t in measure if t in said) / total if total else 1.0
+        if not total:
+            return 1.0
+        if candidate.cell is not None:
+            places = [frozenset().union(*(self.stems(r) for r in candidate.rows),
+                                        tokenize(f"{candidate.chunk.table_title} {candidate.cell.column}"))]
+        else:
+            sentences = self.data.sentences
+            places = [self.stems(r) | (self.stems(r - 1) if i and leans_back(sentences[r].text) else frozenset())
+                      for i, r in enumerate(candidate.rows) if has_figure(sentences[r].text)]
+        return max((sum(self.weight(t) for t in measure if t in said) / total for said in places), default=0.0)
 
     def _previous_row(self, c: Candidate) -> int | None:
         rows = self.rows_of_chunk.get(c.chunk.id, [])

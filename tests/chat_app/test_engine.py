@@ -116,6 +116,15 @@ def test_ocr_letters_in_a_table_are_answered_in_latin(engine):
     assert re.search(r"\bB\b", answer.text) and "В" not in answer.text  # Cyrillic in the source
 
 
+def test_a_figure_answers_only_when_said_of_what_the_question_measures(engine):
+    # The passage names the HDI in one sentence and gives an income in dollars in another.
+    answer = engine.ask("What value did Vietnam's human development index reach in 2017?")
+    assert answer.abstained and "No passage gives a figure for what it asks about" in answer.text
+    # A figure said beside its measure is still an answer.
+    answer = engine.ask("What share of cumulative registered FDI into Vietnam went to manufacturing?")
+    assert not answer.abstained and "58.4%" in answer.text
+
+
 @pytest.mark.parametrize("question, reason", [
     ("What was Vietnam's inflation rate in 2017?", "never mentions inflation"),
     ("What was the Philippines' manufacturing value-added share of GDP in 2010?", "never mentions philippines"),

@@ -329,3 +329,25 @@ def test_a_run_too_long_to_show_whole_is_no_candidate(engine):
     assert runs and all(len(" ".join(sentences[r].text for r in c.rows)) < MAX_ANSWER_CHARS for c in runs)
     answer = engine.ask(question)
     assert "1948" in answer.text and "…" not in answer.text
+
+
+def test_a_quote_finds_what_it_leans_on_across_a_split_paragraph(engine):
+    """A paragraph over the chunk size is split between sentences; "On the other hand, ..." at
+    the head of the second chunk is quoted with the sentence before it, from the first."""
+    from chat_app.engine.reader import Candidate
+
+    sentences = engine.searcher.data.sentences
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("On the other hand, studying global")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    assert engine.reader.rows_of_chunk[chunk.id][0] == row  # the split this test is about
+    assert engine.reader.paragraph_rows(chunk)[:2] == [row - 2, row - 1]
+    quoted = engine.quoted_rows(Candidate(chunk, (row,)))
+    assert quoted[:2] == (row - 1, row) and sentences[row - 1].text.startswith("Random copying rarely works")
+    answer = engine.ask("What two opposite mistakes should a country avoid when learning from foreign policy?")
+    assert "Random copying rarely works" in answer.text and "our country is unique" in answer.text
+    assert answer.citations[0].quote.startswith("Random copying rarely works")
+    # A paragraph break is the author's: "However, the presence of MNCs ..." opens a paragraph
+    # and its chunk, and is not joined to the paragraph before.
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("However, the presence of MNCs")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    assert engine.reader.paragraph_rows(chunk)[0] == row
