@@ -30,6 +30,7 @@ _DOCUMENT = r"(paper|article|report|study|document)"
 _WORK = r"(this|the|their|its|your)\s+(research|study|paper|article|report|work)" \
         r"(?=\s*($|[?.,;:!]|(by|behind|itself|and|or|from|with|in full|was|were|is|been|funded|financed|" \
         r"sponsored|paid)\b))"
+_EMPHASIS = r"(special|main|particular|primary|chief|central) (focus|attention|emphasis)"
 _PAID = r"funded|financed|paid for|sponsored|financially supported"
 ASKS = (
     ("authors", re.compile(r"^(who (wrote|authored|are|were|is|was) (the |this |its )?(\w+ )?(authors?|writers?)\b|"
@@ -49,6 +50,17 @@ ASKS = (
                         r"(first )?(published|released|issued|written|come out|appear|get published)\b|"
                         r"\b(publication date|date of publication|published on|published in which)\b", re.IGNORECASE)),
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
+    # What the work is about as a whole, which its abstract says in its first sentence; not
+    # "What does the paper say about X?" nor "What is Malaysia's SME policy focused on?".
+    ("scope", re.compile(rf"^(?!why\b)(?=.*(\b(does|do|did) (this|the|its) ({_DOCUMENT}|overview|review|authors?) (\w+ )?"
+                         rf"(mainly |mostly |chiefly |primarily )?(focus|concentrate|cent(er|re))\b|"
+                         rf"\b{_EMPHASIS}\b[^?]*\b(this|the) ({_DOCUMENT}|overview|review)\b|"
+                         rf"\b(this|the) ({_DOCUMENT}|overview|review)\b[^?]*\b{_EMPHASIS}\b|"
+                         rf"\b(this|the) ({_DOCUMENT}|overview|review)('s)? (main |central |special |primary )?"
+                         rf"(focus|topic|subject|theme|scope)\b|"
+                         rf"\bwhat (is|was) (this|the) {_DOCUMENT} (mainly |mostly |chiefly |primarily |really )?about\s*\??$|"
+                         rf"\bwhat (is|are) the (main |central )?(focus|topic|subject|theme)s? of (this|the) {_DOCUMENT}\b))",
+                         re.IGNORECASE)),
     # Only of the work itself: "Who funded the BUILD unit?" asks what the paper reports.
     ("funding", re.compile(rf"\b(funds?|finances|pays? for|sponsors?|{_PAID})\s+(for\s+)?{_WORK}|"
                            rf"\b{_WORK}\s+((was|is|were|been)\s+)?({_PAID})\b|"
@@ -72,6 +84,7 @@ _URL_RE = re.compile(r"\bwww\.\S+|\bhttps?://\S+", re.IGNORECASE)
 # Financial support for SMEs"), or a funding note on its first page.
 _FUNDING_SECTION_RE = re.compile(r"^(acknowledge?ments?|funding( statement| information| sources?)?|"
                                  r"financial (support|disclosure)s?)$", re.IGNORECASE)
+_ABSTRACT_SECTION_RE = re.compile(r"^(abstract|summary|executive summary)$", re.IGNORECASE)
 _FUNDING_RE = re.compile(r"\b(funded|funding|financed|financing|sponsored|sponsorship|grant (no\.?|number)|grants? from|"
                          r"financial support|supported by|paid for)\b", re.IGNORECASE)
 _PUBLISHED_RE = re.compile(r"\b(publication date|published|date of publication)\b.*\b(19|20)\d\d\b", re.IGNORECASE)
@@ -87,8 +100,8 @@ class MetaQuote:
 
 
 def asks_about_document(question: str) -> str | None:
-    """"authors", "title", "date", "doi", "funding" or "website" when the question asks about
-    the document itself."""
+    """"authors", "title", "date", "doi", "scope", "funding" or "website" when the question
+    asks about the document itself."""
     return next((name for name, pattern in ASKS if pattern.search(question)), None)
 
 
@@ -103,6 +116,12 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     def rows_of(selected: list[Chunk]) -> list[int]:
         return [row for chunk in selected for row in reader.rows_of_chunk.get(chunk.id, [])]
 
+    if asks == "scope":
+        # The abstract's first sentence says what the work covers; without an abstract the
+        # reader looks, as for any question.
+        abstract = [c for c in chunks if _ABSTRACT_SECTION_RE.match(section_topic(c.section).strip())]
+        rows = tuple(rows_of(abstract)[:1])
+        return MetaQuote(asks, rows) if rows else None
     if asks == "funding":
         # The acknowledgements usually close a paper; a funding note may sit on its first page.
         # A document with neither has no answer here (the reader still looks).

@@ -315,3 +315,15 @@ def test_a_paper_that_never_says_who_paid_for_it_has_no_funding_quote(unfunded, 
     for question in ("Who funded this research?", "Who paid for this study?"):
         found = unfunded.deliberate(question, docs={doc})
         assert unfunded.about_document(found) is None, (doc, question)
+
+
+def test_what_a_paper_is_about_is_quoted_from_its_abstract(engine, unfunded):
+    for question in ("What is this paper about?", "Which two policy areas does the article concentrate on?"):
+        answer = engine.ask(question)
+        assert answer.text.startswith("This paper offers an overview of East Asian industrial policies with special focus")
+        assert answer.citations[0].chunk.section.endswith("Abstract")
+    # Not a why-question, and not a paper without an abstract: the reader answers those.
+    found = engine.deliberate("Why does the paper centre on SME and FDI-SME linkage policies?")
+    assert engine.about_document(found) is None
+    for doc in ("rural_credit.txt", "sme_bank.md"):
+        assert unfunded.about_document(unfunded.deliberate("What is this paper about?", docs={doc})) is None

@@ -94,6 +94,12 @@ def test_a_figure_must_be_the_asked_country_s():
     ("when did this paper come out?", "date"),
     ("In which year was the report released?", "date"),
     ("What is the DOI of the article?", "doi"),
+    ("What is this paper about?", "scope"),
+    ("What does the study mainly focus on?", "scope"),
+    ("Which two areas does this overview single out for special attention?", "scope"),
+    ("Why does the paper centre on SME policy?", None),  # its reason, which the paper argues
+    ("What is Malaysia's SME policy focused on nowadays?", None),
+    ("What does the paper say about Malaysia's focus on SMEs?", None),
     ("Who paid for this research?", "funding"),
     ("Was the study funded by JICA or by someone else?", "funding"),
     ("What is the funding source of the paper?", "funding"),
