@@ -113,13 +113,10 @@ def ablation(engine: AnswerEngine, train_examples: list[Example], test_questions
     return "\n".join(lines)
 
 
-SHUFFLES = 6
-
-
 def _cv_top1(examples: list[Example], drop: frozenset[str]) -> float:
     """Mean cross-validated top-1 accuracy of the reader over SHUFFLES shuffles of the folds:
     one shuffle moves by a question or two, more than most features are worth."""
-    from chat_app.tuning.fitting import cross_validate_reader
+    from chat_app.tuning.fitting import SHUFFLES, cross_validate_reader
 
-    runs = [max(cross_validate_reader(examples, drop, seed=seed)[1].values()) for seed in range(SHUFFLES)]
+    runs = [max(cross_validate_reader(examples, drop, seeds=(seed,))[1].values()) for seed in range(SHUFFLES)]
     return sum(runs) / len(runs)
