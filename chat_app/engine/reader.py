@@ -213,14 +213,26 @@ class Reader:
         return bool((set(question.content) & word_set(chunk.text)) - title)
 
     def _covers(self, question: Question, chunk: Chunk) -> bool:
-        return not self.vocabulary.missing_entities(question, self.passage_words(chunk))
+        """The passage names the question's countries and years, or the paragraph it goes on
+        with does, in the chunk before: "Differences among these five economies ..." is about
+        the five that the paragraph named before the chunk size split it."""
+        words = self.passage_words(chunk)
+        if not self.vocabulary.missing_entities(question, words):
+            return True
+        rows = self.rows_of_chunk.get(chunk.id, [])
+        if not rows or chunk.kind is ChunkKind.TABLE_ROW or not rows[0] or not self._same_paragraph(rows[0] - 1, rows[0]):
+            return False
+        before = self.chunks[self.data.sentences[rows[0] - 1].chunk_id]
+        return not self.vocabulary.missing_entities(question, words | self.passage_words(before))
 
     def passage_words(self, chunk: Chunk) -> frozenset[str]:
-        """A passage's words in match form, source citations out (cached per chunk)."""
+        """A passage's words in match form, source citations out of prose (cached per chunk).
+        In a table the year of a column's source is the year of its figures: "Easy doing
+        business ranking (WB, 2018)" answers for 2018."""
         cached = self._passage_words.get(chunk.id)
         if cached is None:
-            cached = self._passage_words[chunk.id] = frozenset(
-                word_set(f"{without_citations(chunk.text)} {chunk.section} {chunk.table_title}"))
+            text = chunk.text if chunk.kind in (ChunkKind.TABLE, ChunkKind.TABLE_ROW) else without_citations(chunk.text)
+            cached = self._passage_words[chunk.id] = frozenset(word_set(f"{text} {chunk.section} {chunk.table_title}"))
         return cached
 
     def _table_rows(self) -> dict[str, list[int]]:

@@ -146,7 +146,7 @@ def _read(question: Question, key: TableKey, rows: list[Chunk]) -> TablePlan | N
         return TablePlan(Operation.TREND, key, tuple(named), (), missing=missing) if named else None
     threshold = _threshold(text)
     superlative = bool(_SUPERLATIVE_RE.search(text)) or bool(re.search(r"\bwhich (?:countr|econom|nation)", text))
-    peaked = re.search(r"\b(?:which|what) year\b|\bwhen\b|\bpeak(?:ed|s)?\b|\bbottom(?:ed)? out\b", text)
+    peaked = re.search(r"\b(?:which|what) (?:of the )?years?\b|\bwhen\b|\bpeak(?:ed|s)?\b|\bbottom(?:ed)? out\b", text)
     if len(named) == 1 and len(asked) != 1 and peaked and (superlative or "peak" in text or "bottom" in text):
         low = bool(_LOW_RE.search(text)) or "bottom" in text
         return TablePlan(Operation.PEAK, key, tuple(named), tuple(asked or columns), extreme="min" if low else "max")

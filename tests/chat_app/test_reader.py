@@ -351,3 +351,20 @@ def test_a_quote_finds_what_it_leans_on_across_a_split_paragraph(engine):
     [row] = [r for r, s in enumerate(sentences) if s.text.startswith("However, the presence of MNCs")]
     chunk = engine.reader.chunks[sentences[row].chunk_id]
     assert engine.reader.paragraph_rows(chunk)[0] == row
+
+
+def test_a_passage_that_goes_on_with_a_split_paragraph_is_about_what_the_paragraph_names(engine):
+    """"Differences among these five economies ..." opens a chunk of its own when the chunk size
+    splits the paragraph; the five countries it means are named before the split."""
+    question = ("Singapore, Taiwan, Malaysia, Thailand and Indonesia used much the same policy menu, "
+                "so why are their incomes so far apart today?")
+    found = engine.deliberate(question)
+    sentences = engine.searcher.data.sentences
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("Differences among these five economies")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    assert engine.reader.rows_of_chunk[chunk.id][0] == row and "singapore" not in engine.reader.passage_words(chunk)
+    assert any(c.chunk.id == chunk.id for c in found.candidates)
+    assert engine.reader._same_paragraph(row - 1, row)
+    # A chunk that opens a paragraph of its own gets nothing from the one before.
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("However, the presence of MNCs")]
+    assert not engine.reader._same_paragraph(row - 1, row)

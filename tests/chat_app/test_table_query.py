@@ -208,3 +208,12 @@ def test_the_year_a_row_peaked_ranks_its_columns(engine):
     assert len(answer.table_cells) == 8
     low = engine.ask("When were Vietnam's manufactured exports at their lowest?")
     assert "was in 2000: 42.66" in low.text and "no figure for Vietnam in 1985, 1990, 1995 and 2015" in low.text
+    shown = engine.ask("In which of the years shown in Table 1 was Vietnam's manufacturing value-added share lowest?")
+    assert "was in 1990: 12.26%" in shown.text
+
+
+def test_the_year_of_a_columns_source_is_the_year_of_its_figures(engine):
+    # "Easy doing business ranking (WB, 2018)": in a table the source's year dates the column.
+    answer = engine.ask("Where did Indonesia rank on the World Bank's ease of doing business list in 2018?")
+    assert not answer.abstained and "72" in answer.text
+    assert engine.ask("What was Vietnam's ease of doing business ranking in 2020?").abstained
