@@ -66,7 +66,11 @@ _ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|
                           r"nevertheless|nonetheless|furthermore|therefore|consequently|accordingly)\b", re.IGNORECASE)
 _ANNOUNCES_RE = re.compile(r":\s*$|\b(two|three|four|five|several|following)\b[^.]*\b(purposes|goals|ways|objectives|"
                            r"tracks|conditions|steps|types|kinds|points|facts|measures|components|reasons|lessons|"
-                           r"stages|questions|areas|groups|elements)\b(\s+[\w-]+){0,3}\s*\.?$", re.IGNORECASE)
+                           r"stages|questions|areas|groups|elements)\b(\s+[\w-]+){0,3}\s*\.?$|"
+                           # "There are some aspects in which Vietnam excels over Indonesia, and vice versa."
+                           r"^there (are|were) (some|several|many|certain|a few|a number of|two|three|four) (\w+ )?"
+                           r"(aspects|areas|ways|respects|reasons|differences|points|lessons|issues|problems|factors|"
+                           r"conditions|features)\b", re.IGNORECASE)
 _ACRONYM_RE = re.compile(r"\b([A-Z][A-Z&]{1,7})(?:s\b|\b)")
 _DUMMY_IT_RE = re.compile(r"^it (is|was|will be|would be|seems|appears|has been)( \w+){0,3}? (that|to|for)\b",
                           re.IGNORECASE)

@@ -368,3 +368,15 @@ def test_a_passage_that_goes_on_with_a_split_paragraph_is_about_what_the_paragra
     # A chunk that opens a paragraph of its own gets nothing from the one before.
     [row] = [r for r, s in enumerate(sentences) if s.text.startswith("However, the presence of MNCs")]
     assert not engine.reader._same_paragraph(row - 1, row)
+
+
+def test_a_sentence_that_announces_what_follows_is_quoted_with_it(engine):
+    from chat_app.engine.reader import announces, leans_back
+
+    assert announces("SME promotion has two distinct and separable purposes.")
+    assert announces("There are some aspects in which Vietnam excels over Indonesia, and vice versa.")
+    assert not announces("There are many SMEs in Vietnam.")
+    assert leans_back("On the other hand, studying global experiences should not lead to rejection.")
+    assert not leans_back("It is clear that countries have different approaches.")
+    answer = engine.ask("Is there anything Vietnam does better than Indonesia in industrial policy?")
+    assert "excels over Indonesia" in answer.text and "supporting industries and industrial parks" in answer.text
