@@ -71,6 +71,8 @@ _ANNOUNCES_RE = re.compile(r":\s*$|\b(two|three|four|five|several|following)\b[^
                            r"^there (are|were) (some|several|many|certain|a few|a number of|two|three|four) (\w+ )?"
                            r"(aspects|areas|ways|respects|reasons|differences|points|lessons|issues|problems|factors|"
                            r"conditions|features)\b", re.IGNORECASE)
+_EXCEPT_RE = re.compile(r"\b(apart from|aside from|besides|other than|except(?: for)?|in addition to)\s+([^,?]+?)"
+                        r"(?=,|\?|$|\s+(?:what|which|who|how|is|are|does|do|did)\b)", re.IGNORECASE)
 _ACRONYM_RE = re.compile(r"\b([A-Z][A-Z&]{1,7})(?:s\b|\b)")
 _DUMMY_IT_RE = re.compile(r"^it (is|was|will be|would be|seems|appears|has been)( \w+){0,3}? (that|to|for)\b",
                           re.IGNORECASE)
@@ -276,6 +278,10 @@ class Reader:
         acronyms = _ACRONYM_RE.findall(question.text)
         terms = set(_terms(text)) - {s for a in acronyms for s in tokenize(a)} | {f"#{a}" for a in acronyms} \
             | {f"#T{n}" for n in TABLE_REF_RE.findall(question.text)}
+        # "Apart from the Vendors Meet Customers scheme, what else ...?": the answer is what the
+        # clause is not; a sentence on the scheme shares its words and answers nothing.
+        excluded = set().union(*(_terms(m.group(2)) for m in _EXCEPT_RE.finditer(question.text)))
+        terms = terms - excluded or terms
         weights = {t: self._term_weight(t) for t in terms}
         synonyms = []
         for acronym, long in self._long_forms.items():

@@ -380,3 +380,14 @@ def test_a_sentence_that_announces_what_follows_is_quoted_with_it(engine):
     assert not leans_back("It is clear that countries have different approaches.")
     answer = engine.ask("Is there anything Vietnam does better than Indonesia in industrial policy?")
     assert "excels over Indonesia" in answer.text and "supporting industries and industrial parks" in answer.text
+
+
+def test_what_a_question_sets_aside_is_not_what_it_asks(engine):
+    """"Besides the Vendors Meet Customers scheme, what else ...?": the scheme's words do not
+    count for a sentence, which would otherwise win by naming the scheme."""
+    question = engine.deliberate("Besides the Vendors Meet Customers scheme, what else is BUILD in charge of?").analysed
+    weights, _ = engine.reader.question_stems(question)
+    assert "vendor" not in weights and "custom" not in weights and "#BUILD" in weights
+    # A question that is all aside keeps its words.
+    weights, _ = engine.reader.question_stems(engine.deliberate("Besides BUILD?").analysed)
+    assert "#BUILD" in weights
