@@ -280,7 +280,7 @@ class Reader:
             | {f"#T{n}" for n in TABLE_REF_RE.findall(question.text)}
         # "Apart from the Vendors Meet Customers scheme, what else ...?": the answer is what the
         # clause is not; a sentence on the scheme shares its words and answers nothing.
-        excluded = set().union(*(_terms(m.group(2)) for m in _EXCEPT_RE.finditer(question.text)))
+        excluded = set().union(*(_terms(m.group(0)) for m in _EXCEPT_RE.finditer(question.text)))
         terms = terms - excluded or terms
         weights = {t: self._term_weight(t) for t in terms}
         synonyms = []
