@@ -16,6 +16,14 @@ from index.tokens import DEMONYMS, tokenize, words
 _TOPIC_SUFFIXES = ("tion", "sion", "ment", "ity", "ism", "ance", "ence", "ship", "ure", "acy")
 
 
+# A question that asks what the document says about a topic, and the topic it names.
+_TOPIC_FRAME_RE = re.compile(
+    r"\b(?:paper|authors?|study|report|article|document)\s+(?:\w+\s+)?(?:say|says|said|recommends?|suggests?|"
+    r"proposes?|advises?|concludes?|argues?|assess(?:es)?|discuss(?:es)?|thinks?)\s+(?:about|on|for|regarding|"
+    r"concerning|of)\s+([^?]+)|\b(?:position|view|stance)s?\b[^?]*?\b(?:on|about|regarding)\s+([^?]+)",
+    re.IGNORECASE)
+
+
 def match_form(word: str) -> str:
     """The form words are compared in: demonym to country, plural to singular."""
     word = DEMONYMS.get(word, word)
@@ -92,6 +100,27 @@ class Vocabulary:
                     and not self.knows(word):
                 unknown.append(word)
         return list(dict.fromkeys(unknown))
+
+    def unknown_topic(self, question: Question) -> list[str]:
+        """Words of the topic a question asks the document's view on ("What does the paper
+        recommend for Vietnam's exchange rate policy?", "... position on cryptocurrency
+        regulation?") that the corpus never uses: the topic itself is not covered, however close
+        the passages on policy in general come. Comparatives of words it uses ("stronger")
+        are not new words."""
+        match = _TOPIC_FRAME_RE.search(question.text)
+        if not match:
+            return []
+        topic = [w for w in words(match.group(1) or match.group(2)) if len(w) >= 4 and w not in UNIT_WORDS]
+        return [w for w in dict.fromkeys(topic) if not self.knows(w) and not self._compared(w)]
+
+    def _compared(self, word: str) -> bool:
+        for ending in ("er", "est"):
+            stem = word[:-len(ending)] if word.endswith(ending) else ""
+            if stem and any(self.knows(form, exact=True) for form in
+                            (stem, stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem,
+                             stem[:-1] + "y" if stem.endswith("i") else stem, stem + "e")):
+                return True
+        return False
 
     def missing_entities(self, question: Question, context_words: set[str]) -> list[str]:
         """Countries and years of the question that a passage (given as its word set) does

@@ -255,7 +255,10 @@ class AnswerEngine:
         - a "how much" question whose best passage gives a figure of something else (it does
           not say enough of what the question measures, by the fitted share);
         - a name or topic the documents never use, unless the passage says it in other words
-          (its closest sentence is at least as similar as the fitted cut).
+          (its closest sentence is at least as similar as the fitted cut);
+        - before those, the topic a question asks the documents' view on ("What does the paper
+          recommend for Vietnam's exchange rate policy?") when they never use its words: no
+          passage on policy in general answers for it, however close it comes.
         Whichever of the last three refuses, a question that names what the documents never use
         is told so ("It never mentions inflation"): that is the reason a reader can check."""
         models = models or self.models
@@ -265,6 +268,9 @@ class AnswerEngine:
         if miss is not None and not (candidate.chunk.kind is not ChunkKind.TABLE_ROW
                                      and states_instead(q, self.answer_text(candidate), miss)):
             return f"{miss.reason}."
+        topic = self.vocabulary.unknown_topic(q)
+        if topic:
+            return _never_mentions(found.in_scope, topic)
         silent = _never_mentions(found.in_scope, found.unknown_terms) if found.unknown_terms else None
         if silent and found.features[best][FEATURES.index("similarity")] < models.abstain.paraphrase_similarity:
             return silent

@@ -165,3 +165,15 @@ def test_a_numbered_name_may_be_written_as_initials_and_number(name, text, found
 
     assert (not Vocabulary({}, {}).missing_names(analyse(f"What changed after the {name}?"), word_set(text), text)) \
         is found
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("What does the paper say about Vietnam's minimum wage?", ["wage"]),
+    ("What do the authors recommend for Vietnam's exchange rate policy?", ["exchange"]),
+    ("What is the paper's view on the stock market?", ["stock"]),
+    ("What does the paper say about handholding support?", []),  # a topic it covers
+    ("What do the authors say about making local firms stronger?", []),  # "strong" is its word
+    ("What is Vietnam's exchange rate?", []),  # no view asked for: the other checks decide
+])
+def test_the_topic_a_question_asks_the_papers_view_on_must_be_one_it_names(engine, question, unknown):
+    assert engine.vocabulary.unknown_topic(analyse(question)) == unknown
