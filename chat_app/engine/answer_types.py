@@ -51,6 +51,22 @@ def has_figure(text: str) -> bool:
     return bool(_FIGURE_RE.search(plain(text)))
 
 
+_SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|through)\s*(1[89]\d\d|20\d\d)\b")
+_FROM_TO_RE = re.compile(r"\bfrom\s+(?:US\\?\$\s*)?\d[\d,.]*\s*%?[^.;]{0,40}?\bto\s+(?:US\\?\$\s*)?\d")
+
+
+def period_only(year: str, text: str) -> str | None:
+    """The period ("2010-2018") when `text` names `year` only as an end of one and gives no
+    figure for the ends ("from 67.2% to 16.3%"): "6% during the period of 2010-2018" is an
+    average over the years, not the figure for 2018 alone."""
+    text = plain(text)
+    spans = [m for m in _SPAN_RE.finditer(text) if year in (m.group(1), m.group(2))]
+    if not spans or _FROM_TO_RE.search(text):
+        return None
+    rest = _SPAN_RE.sub(" ", text)
+    return None if re.search(rf"\b{year}\b", rest) else spans[0].group(0)
+
+
 def gives_figure_for(question: Question, text: str) -> bool:
     """The text gives a figure for the question's country ("Vietnam's manufacturing
     value-added, at 15.3% of GDP") rather than naming it in passing ("Vietnam's ratio rose

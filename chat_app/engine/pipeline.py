@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from chat_app.engine.answer_types import period_only
 from chat_app.engine.coverage import Vocabulary
 from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
@@ -194,8 +195,8 @@ class AnswerEngine:
         """ABSTAIN_FEATURES for the candidate at `best` with the reader's `score`."""
         candidate = found.candidates[best]
         q = found.analysed
-        words = set(self.reader.passage_words(candidate.chunk))
-        lacking = self.vocabulary.missing_names(q, words, candidate.chunk.text)
+        words, text = self.reader.continued(candidate.chunk)
+        lacking = self.vocabulary.missing_names(q, set(words), text)
         return np.array([score, found.features[best][FEATURES.index("overlap")],
                          found.features[best][FEATURES.index("similarity")],
                          len(found.unknown_words) + len(found.unknown_terms), len(lacking)], dtype=np.float32)
@@ -280,6 +281,10 @@ class AnswerEngine:
         if q.type is QuestionType.NUMBER and \
                 self.reader.measure_coverage(q, candidate) < models.abstain.figure_coverage:
             return silent or "No passage gives a figure for what it asks about."
+        if q.type is QuestionType.NUMBER and len(q.years) == 1 and candidate.cell is None:
+            period = period_only(q.years[0], self.answer_text(candidate))
+            if period:
+                return silent or f"The nearest passage gives a figure for {period} as a whole, not for {q.years[0]}."
         return None
 
     # --- writing ---------------------------------------------------------------------------

@@ -220,16 +220,19 @@ class Reader:
 
     def _covers(self, question: Question, chunk: Chunk) -> bool:
         """The passage names the question's countries and years, or the paragraph it goes on
-        with does, in the chunk before: "Differences among these five economies ..." is about
-        the five that the paragraph named before the chunk size split it."""
-        words = self.passage_words(chunk)
-        if not self.vocabulary.missing_entities(question, words):
-            return True
+        with does (Reader.continued)."""
+        return not self.vocabulary.missing_entities(question, self.passage_words(chunk)) \
+            or not self.vocabulary.missing_entities(question, self.continued(chunk)[0])
+
+    def continued(self, chunk: Chunk) -> tuple[frozenset[str], str]:
+        """The passage's words and text, with those of the chunk before when the passage goes on
+        with its paragraph: "Differences among these five economies ..." opens a chunk of its
+        own where the chunk size split the paragraph, and is about the five it named before."""
         rows = self.rows_of_chunk.get(chunk.id, [])
         if not rows or chunk.kind is ChunkKind.TABLE_ROW or not rows[0] or not self._same_paragraph(rows[0] - 1, rows[0]):
-            return False
+            return self.passage_words(chunk), chunk.text
         before = self.chunks[self.data.sentences[rows[0] - 1].chunk_id]
-        return not self.vocabulary.missing_entities(question, words | self.passage_words(before))
+        return self.passage_words(chunk) | self.passage_words(before), f"{before.text} {chunk.text}"
 
     def passage_words(self, chunk: Chunk) -> frozenset[str]:
         """A passage's words in match form, source citations out of prose (cached per chunk).

@@ -130,6 +130,8 @@ def test_a_figure_answers_only_when_said_of_what_the_question_measures(engine):
     # the topic asked about is never named, however close the passages on policy come
     ("What does the paper recommend for Vietnam's exchange rate policy?", "never mentions exchange"),
     ("What is the paper's position on cryptocurrency regulation in Vietnam?", "never mentions cryptocurrency"),
+    # an average over 2010-2018 is no figure for 2018
+    ("What was Vietnam's GDP growth rate in 2018 alone?", "a figure for 2010-2018 as a whole, not for 2018"),
     ("What was the Philippines' manufacturing value-added share of GDP in 2010?", "never mentions philippines"),
     ("What is Japan's ease of doing business ranking?", "Japan is not in Table 3"),
     ("What was Thailand's manufacturing value added in 2020?", "Table 1 has no column for 2020"),

@@ -177,3 +177,16 @@ def test_a_numbered_name_may_be_written_as_initials_and_number(name, text, found
 ])
 def test_the_topic_a_question_asks_the_papers_view_on_must_be_one_it_names(engine, question, unknown):
     assert engine.vocabulary.unknown_topic(analyse(question)) == unknown
+
+
+@pytest.mark.parametrize("year, text, period", [
+    ("2018", "The economy grew at 7.6% from 1991-2010 and 6% during the period of 2010-2018 (GSO, 2018).",
+     "2010-2018"),
+    ("2017", "During 1995-2017, the share of primary exports fell sharply from 67.2% to 16.3%.", None),  # its end
+    ("2017", "In 2017, export by the FDI sector was more than US$155 billion.", None),
+    ("2017", "Between 2000-2017 the share rose; in 2017 it was 19.6%.", None),  # named on its own too
+])
+def test_a_figure_for_a_period_is_no_figure_for_one_of_its_years(year, text, period):
+    from chat_app.engine.answer_types import period_only
+
+    assert period_only(year, text) == period
