@@ -78,6 +78,8 @@ ASKS = (
                            rf"\b(is|was) (it|(the|this) {_DOCUMENT}) (hosted|available online|published online)\b|"
                            rf"\bfind (it|(the|this) {_DOCUMENT}) online\b", re.IGNORECASE)),
 )
+_AFFILIATION_RE = re.compile(r"\b(institutions?|universit(y|ies)|affiliat\w*|employers?|work (at|for|in)|works? at|"
+                             r"based (at|in)|organi[sz]ations?)\b", re.IGNORECASE)
 _DOI_RE = re.compile(r"\bDOI\b|\b10\.\d{4,9}/\S+", re.IGNORECASE)
 _URL_RE = re.compile(r"\bwww\.\S+|\bhttps?://\S+", re.IGNORECASE)
 # Where a paper says who paid for it: a section of its own (a title that is only that, not "2.
@@ -106,9 +108,11 @@ def asks_about_document(question: str) -> str | None:
 
 
 def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
-    asks = asks_about_document(question)
     document = reader.data.documents.get(doc)
-    if asks is None or document is None:
+    if document is None:
+        return None
+    asks = asks_about_document(question) or ("authors" if _asks_affiliation(question, document) else None)
+    if asks is None:
         return None
     chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
     first_page = [c for c in chunks if c.section == FRONT_MATTER]
@@ -140,6 +144,17 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     elif rows:
         rows = rows[:1]
     return MetaQuote(asks, rows) if rows else None
+
+
+def _asks_affiliation(question: str, document: StoredDocument) -> bool:
+    """"Which institution do Pham and Tran work at?": where the document's own authors, named
+    in the question, work (their by-lines say it)."""
+    if not _AFFILIATION_RE.search(question):
+        return False
+    surnames = {a.split()[-1].lower() for a in document.meta.authors if a.split()}
+    # "Ohno (2014)" is a work the paper cites, not its author.
+    named = {m.group(1).lower() for m in re.finditer(r"\b([A-Za-z]+)\b(?!,?\s*\(?(19|20)\d\d)", question)}
+    return bool(surnames & named)
 
 
 def _says(asks: str, text: str, document: StoredDocument) -> bool:

@@ -33,7 +33,7 @@ from chat_app.engine.table_source import SourceLine, asks_about_table, source_li
 from chat_app.engine.question import Question, QuestionType, analyse
 from chat_app.engine.reader import MAX_ANSWER_CHARS, MAX_QUOTE_CHARS, FEATURES, Candidate, Reader, announces, leans_back
 from chat_app.engine.reader_model import FittedModels, load_models
-from chat_app.engine.table_answer import compose, label_of, near_miss, states_instead, table_of
+from chat_app.engine.table_answer import compose, label_of, near_miss, same_column, states_instead, table_key, table_of
 from chat_app.engine.table_query import (Statement, TablePlan, cell_number, foreign_measure, named_other_measure,
                                          plan, states_missing_year, states_period)
 from chat_app.engine.table_query import compose as compose_cells
@@ -51,6 +51,7 @@ RETRIEVE_K = 16
 RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for another number
 MAX_RELATED_K = 8  # the most a caller may ask for (the API's contract since it began)
 MAX_SENTENCES = 3
+MAX_SIBLING_ROWS = 3  # other countries' cells stated beside the one a question's answer gives
 _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", QuestionType.WHO: "name"}
 # Question-level evidence that the best candidate answers at all (AbstainModel's features).
 ABSTAIN_FEATURES = (
@@ -335,9 +336,16 @@ class AnswerEngine:
         """One quote (or one table cell stated in a sentence) and its citation; a quote whose
         paragraph was split between two chunks cites each part in its own chunk."""
         if candidate.cell is not None:
-            text = self.answer_text(candidate)
-            text = f"{text[:-1]} [1]." if text.endswith(".") else f"{text} [1]"
-            citations = (self._citation(1, candidate.chunk, candidate.rows),)
+            # A question that names several countries gets the same column of each one's row.
+            countries = list(found.analysed.countries)
+            stated = [candidate.cell] + same_column(candidate.cell, self.tables_in(found.docs).get(
+                table_key(candidate.chunk), []), countries)[:MAX_SIBLING_ROWS]
+            stated.sort(key=lambda c: next((i for i, name in enumerate(countries)
+                                            if name in label_of(c.chunk).lower()), len(countries)))
+            said = [compose(stated[0])] + [compose(c, table_named=True) for c in stated[1:]]
+            text = " ".join(f"{t[:-1]} [{n}]." if t.endswith(".") else f"{t} [{n}]" for n, t in enumerate(said, 1))
+            citations = tuple(self._citation(n, c.chunk, self.reader.rows_of_chunk[c.chunk.id][:1])
+                              for n, c in enumerate(stated, 1))
         else:
             sentences = self.searcher.data.sentences
             parts = [tuple(rows) for _, rows in groupby(self.quoted_rows(candidate), lambda r: sentences[r].chunk_id)]
@@ -346,10 +354,9 @@ class AnswerEngine:
             citations = tuple(self._citation(n, self.reader.chunks[sentences[rows[0]].chunk_id], rows)
                               for n, rows in enumerate(parts, 1))
         cells = ()
-        if candidate.cell is not None:  # the cell stated, and the other years asked about
-            cell = candidate.cell
-            cells = tuple(_cell_ref(candidate.chunk, column.strip(), value.strip())
-                          for column, value in sorted([(cell.column, cell.value), *cell.more]))
+        if candidate.cell is not None:  # the cells stated, in the answer's order, and the other years asked about
+            cells = tuple(_cell_ref(c.chunk, column.strip(), value.strip()) for c in stated
+                          for column, value in sorted([(c.column, c.value), *c.more]))
         return Answer(found.question, found.rewritten, text, False, citations, tuple(found.hits[:found.related]),
                       table_cells=cells)
 

@@ -179,7 +179,8 @@ class Reader:
                     else self.rows_of_chunk.get(chunk.id, [])[:1]
                 for row in rows:
                     row_chunk = self.chunks[self.data.sentences[row].chunk_id]
-                    found = cell(row_chunk) if row not in seen_rows and self._covers(question, row_chunk) else None
+                    found = cell(row_chunk) if row not in seen_rows and self._covers(question, row_chunk, row=True) \
+                        else None
                     if found is not None:
                         seen_rows.add(row)
                         out.append(Candidate(row_chunk, (row,), found))
@@ -218,11 +219,14 @@ class Reader:
         title = word_set(document.meta.title if document is not None else "")
         return bool((set(question.content) & word_set(chunk.text)) - title)
 
-    def _covers(self, question: Question, chunk: Chunk) -> bool:
+    def _covers(self, question: Question, chunk: Chunk, row: bool = False) -> bool:
         """The passage names the question's countries and years, or the paragraph it goes on
-        with does (Reader.continued)."""
-        return not self.vocabulary.missing_entities(question, self.passage_words(chunk)) \
-            or not self.vocabulary.missing_entities(question, self.continued(chunk)[0])
+        with does (Reader.continued). A table `row` of one of several countries compared
+        ("Vietnam vs Indonesia") covers its own: the answer states the others' beside it."""
+        missing = self.vocabulary.missing_entities(question, self.passage_words(chunk))
+        if row and len(question.countries) > 1 and len(set(question.countries) & set(missing)) < len(question.countries):
+            missing = [m for m in missing if m not in question.countries]
+        return not missing or not self.vocabulary.missing_entities(question, self.continued(chunk)[0])
 
     def continued(self, chunk: Chunk) -> tuple[frozenset[str], str]:
         """The passage's words and text, with those of the chunk before when the passage goes on

@@ -110,6 +110,13 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     names_it = best is not None and len(wanted & set(tokenize(best.column))) >= 2
     if best is None or not (covered or names_it):
         return None
+    # One of several countries compared: only on a column the question names ("ease of doing
+    # business rank", "overall grade"), not on one its topic merely touches ("FDI policy" for
+    # "where is Vietnam ahead on industrial policy?").
+    column = set(tokenize(best.column)) - set(YEAR_RE.findall(best.column))
+    if not all(match_form(c) in word_set(label) for c in question.countries) \
+            and not (names_it or (column and column <= wanted)):
+        return None
     # "How did it change between 2000 and 2017?" asks for two cells of the row.
     more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in EMPTY_CELLS
                  and set(YEAR_RE.findall(c)) & set(question.years))
@@ -255,7 +262,10 @@ def _row_matches(question: Question, label: str) -> bool:
     if label_words <= _AGGREGATES:  # the "Total" row answers "combined", "altogether", "all ... together"
         return bool(asked & _AGGREGATES)
     if question.countries and label_words & COUNTRIES:
-        return all(match_form(c) in label_words for c in question.countries)
+        # "Ease of doing business rank: Vietnam vs Indonesia?" is answered by both rows
+        # (AnswerEngine states the other's cell beside the one the reader picks).
+        named = [match_form(c) in label_words for c in question.countries]
+        return all(named) or (len(named) > 1 and any(named))
     return bool(label_words) and label_words <= asked
 
 
@@ -270,8 +280,23 @@ def _column_score(question: Question, wanted: set[str], column: str) -> float:
     return score + len(wanted & set(tokenize(column)))
 
 
-def compose(cell: TableCell) -> str:
-    """One sentence stating the cell, with the table it comes from (no citation marker)."""
+def same_column(cell: TableCell, rows: list[Chunk], labels: list[str]) -> list[TableCell]:
+    """The cells of `cell`'s column in the rows labelled `labels` (countries, in the question's
+    order), other than its own row, that hold a value."""
+    out = []
+    for wanted in labels:
+        for row in rows:
+            if row.id != cell.chunk.id and match_form(wanted) in word_set(label_of(row)):
+                value = dict(row.cells[1:]).get(cell.column, "")
+                if value.strip() not in EMPTY_CELLS:
+                    out.append(TableCell(row, cell.column, value, 0.0))
+                break
+    return out
+
+
+def compose(cell: TableCell, table_named: bool = False) -> str:
+    """One sentence stating the cell, with the table it comes from unless a sentence before it
+    named the table (`table_named`); no citation marker."""
     row = cell.chunk
     label = row.cells[0][1]
     measure, unit = measure_and_unit(row.table_title)
@@ -288,7 +313,11 @@ def compose(cell: TableCell) -> str:
     title = re.sub(r"^Table \d+\.?\s*", "", row.table_title).strip()
     where = f"{table} ({title})" if title else table
     if re.search(r"[A-Za-z]{3,}.*\s", value):  # a description rather than a figure or grade
+        if table_named:
+            return f"It describes {label} under \"{cell.column.strip()}\": {value.rstrip('.')}."
         return f"{where} describes {label} under \"{cell.column.strip()}\": {value.rstrip('.')}."
+    if table_named:
+        return f"{possessive(label)} is {value}."
     return f"In {where}, {possessive(label)} {cell.column.strip()} is {value}."
 
 

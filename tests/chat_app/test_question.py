@@ -190,3 +190,16 @@ def test_a_figure_for_a_period_is_no_figure_for_one_of_its_years(year, text, per
     from chat_app.engine.answer_types import period_only
 
     assert period_only(year, text) == period
+
+
+@pytest.mark.parametrize("question, by_lines", [
+    ("Which institution do Pham and Tran work at?", True),
+    ("Where is Kenichi Ohno based at?", True),
+    ("Which institution did Ohno (2014) study?", False),  # a work the paper cites
+    ("Which institution coordinates SME policy in Malaysia?", False),  # no author named
+])
+def test_where_the_papers_own_authors_work_is_read_from_its_by_lines(engine, question, by_lines):
+    from chat_app.engine.meta_answer import meta_quote
+
+    found = meta_quote(question, "east_asian_industrial_policy.md", engine.reader)
+    assert (found is not None and found.asks == "authors") is by_lines

@@ -217,3 +217,15 @@ def test_the_year_of_a_columns_source_is_the_year_of_its_figures(engine):
     answer = engine.ask("Where did Indonesia rank on the World Bank's ease of doing business list in 2018?")
     assert not answer.abstained and "72" in answer.text
     assert engine.ask("What was Vietnam's ease of doing business ranking in 2020?").abstained
+
+
+def test_countries_compared_on_a_column_of_an_attribute_table_each_get_their_cell(engine):
+    answer = engine.ask("Ease of doing business rank: Vietnam vs Indonesia?")
+    assert answer.text.startswith("In Table 3 (Income performance and industrial policy qualityy), Vietnam's Easy "
+                                  "doing business ranking (WB, 2018) is 68 [1]. Indonesia's is 72 [2].")
+    assert [(c.row, c.text) for c in answer.table_cells] == [("Vietnam", "68"), ("Indonesia", "72")]
+    assert [c.chunk.table_title[:7] for c in answer.citations] == ["Table 3", "Table 3"]
+    # Not on a column the question's topic merely touches: Table 4's "FDI policy" for a
+    # question on industrial policy in general.
+    answer = engine.ask("In what respects is Vietnam ahead of Indonesia on industrial policy?")
+    assert not answer.table_cells
