@@ -61,7 +61,7 @@ FEATURES += COSINES
 # A sentence that leans on the one before it; "It is clear that ..." leans on nothing.
 _ANAPHORA_RE = re.compile(r"^(this|these|those|that|it|its|they|their|them|such|among them|both|the former|"
                           r"the latter|here|thus|hence|however|moreover|meanwhile|in addition|in this (sense|way)|"
-                          r"in other words|as such|for (this|these) reasons?|then|finally|initially|"
+                          r"in other words|as such|for (this|these) reasons?|then|finally|"
                           r"on the other hand|by contrast|in contrast|on the contrary|similarly|likewise|instead|"
                           r"nevertheless|nonetheless|furthermore|therefore|consequently|accordingly)\b", re.IGNORECASE)
 _ANNOUNCES_RE = re.compile(r":\s*$|\b(two|three|four|five|several|following)\b[^.]*\b(purposes|goals|ways|objectives|"

@@ -45,6 +45,12 @@ _SOURCE_OF_OTHER = re.compile(rf"\bsources? of (?!{_OF_DATA})", re.IGNORECASE)
 # Table 1 note about Korea?").
 _NOTE_ASKED = re.compile(r"\b(the|its|a|any) (foot)?notes?\b|\b(foot)?notes? (under|below|beneath|to|of|on)\b",
                          re.IGNORECASE)
+# What only the notes under a table say: its marks ("Why is Taiwan's income marked with an
+# asterisk?") and what it leaves out ("What is left out of the assessment in Table 3?"; not
+# "Which country is left out of Table 1?", which its rows answer, or not).
+_MARK_ASKED = re.compile(r"\basterisks?\b|\b(marked|flagged) with\b|"
+                         r"^what\b[^?]*\b((left|leaves?|leaving) out|exclude[sd]?|excluding|omit(s|ted)?)\b",
+                         re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^\s*\\?\*")  # "*Taiwan's income data is from IMF", Markdown-escaped or not
 _OPENS_NOTE = re.compile(r"\bnotes?\s*:|^\s*\\?\*|^\s*sources?\s*:", re.IGNORECASE)
 _SAYS_SOURCE = re.compile(r"\b(sources?|from|adapted|accessed|data)\b", re.IGNORECASE)
@@ -65,7 +71,7 @@ def asks_about_table(question: Question) -> bool:
     """Whether a question asks where a table's figures come from, or what its notes say."""
     text = question.text
     source = _ASKS_SOURCE.search(text) and not _SOURCE_OF_OTHER.search(text)
-    return bool(_TABLE_REF.search(text) and (source or _NOTE_ASKED.search(text)))
+    return bool(_TABLE_REF.search(text) and (source or _NOTE_ASKED.search(text) or _MARK_ASKED.search(text)))
 
 
 def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, list[Chunk]]) -> list[SourceLine]:
@@ -74,10 +80,12 @@ def source_lines(question: Question, reader: "Reader", tables: dict[TableKey, li
     come from; [] when the tables have no such line (the reader answers then)."""
     out: list[SourceLine] = []
     named = word_set(" ".join(question.countries + question.names))
-    source_asked, note_asked = bool(_ASKS_SOURCE.search(question.text)), bool(_NOTE_ASKED.search(question.text))
+    source_asked, mark_asked = bool(_ASKS_SOURCE.search(question.text)), bool(_MARK_ASKED.search(question.text))
+    note_asked = mark_asked or bool(_NOTE_ASKED.search(question.text))
     for key in sorted(tables_for(question, tables)):
         rows = tables[key]
-        if not source_asked and named & word_set(" ".join(label_of(r) for r in rows)) and _has_notes_column(rows):
+        if not (source_asked or mark_asked) and named & word_set(" ".join(label_of(r) for r in rows)) \
+                and _has_notes_column(rows):
             continue  # "What does Table 3's note say about Indonesia?": its Notes column, a cell
         whole = _table_passage(reader, rows)
         if whole is None:

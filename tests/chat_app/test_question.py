@@ -145,6 +145,10 @@ def test_questions_about_the_document_itself(question, asks):
     ("Which sources of growth does Table 2 show for Vietnam?", False),
     ("What does Table 1 note about Korea?", False),  # the verb
     ("What is the source of Taiwan's income figure in Table 3?", True),
+    ("Why does Taiwan's income figure carry an asterisk in Table 3?", True),
+    ("What is left out of the industrial policy assessment in Table 3?", True),
+    ("Which country is left out of Table 1?", False),  # its rows answer that, or nothing does
+    ("What does the paper leave out?", False),  # no table
 ])
 def test_questions_about_a_table_itself(question, asks):
     from chat_app.engine.question import analyse

@@ -229,3 +229,11 @@ def test_countries_compared_on_a_column_of_an_attribute_table_each_get_their_cel
     # question on industrial policy in general.
     answer = engine.ask("In what respects is Vietnam ahead of Indonesia on industrial policy?")
     assert not answer.table_cells
+
+
+def test_a_mark_in_a_table_and_what_it_leaves_out_are_read_from_its_notes(engine):
+    for question in ("Why does Taiwan's income figure carry an asterisk in Table 3?",
+                     "What is left out of the industrial policy assessment in Table 3?"):
+        answer = engine.ask(question)
+        assert "Taiwan's income data is from IMF" in answer.text and "excludes results of external factors" in answer.text
+        assert answer.citations[0].chunk.doc == "east_asian_industrial_policy.md"
