@@ -41,7 +41,7 @@ from chat_app.records import Answer, CellRef, Citation, not_said
 from index.search import Hit, Searcher, check_documents
 from index.tokens import expand_acronyms, fold
 from ingest.errors import PolicyQAError
-from ingest.records import Chunk, ChunkKind
+from ingest.records import Chunk, ChunkKind, section_topic
 from ingest.settings import Settings
 
 # Passages whose sentences compete for the answer. Paraphrased questions rank their passage
@@ -52,6 +52,9 @@ RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for 
 MAX_RELATED_K = 8  # the most a caller may ask for (the API's contract since it began)
 MAX_SENTENCES = 3
 MAX_SIBLING_ROWS = 3  # other countries' cells stated beside the one a question's answer gives
+# The parts of a paper a question may name by their heading ("What does the introduction say ...").
+_DOCUMENT_PARTS = frozenset({"abstract", "introduction", "conclusion", "conclusions", "concluding remarks", "summary",
+                             "background", "acknowledgement", "acknowledgements", "appendix", "references"})
 _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", QuestionType.WHO: "name"}
 # Question-level evidence that the best candidate answers at all (AbstainModel's features).
 ABSTAIN_FEATURES = (
@@ -175,7 +178,7 @@ class AnswerEngine:
             if foreign:
                 return unread(f"{foreign}.")
             return unread(cells=cells)
-        candidates = self.reader.candidates(q, hits, tables)
+        candidates = self.reader.candidates(q, self._in_named_part(rewritten, hits), tables)
         if not candidates:
             miss = near_miss(q, tables)
             missing = self.vocabulary.missing_entities(q, set(self.reader.passage_words(hits[0].chunk)))
@@ -186,6 +189,18 @@ class AnswerEngine:
         vector = self.searcher.embed_query(expand_acronyms(query, self.searcher.data.acronyms))
         return Deliberation(question, rewritten, q, hits, candidates, self.reader.features(q, candidates, vector),
                             vector, unknown, unknown_words, in_scope, None, scope, related=related)
+
+    def _in_named_part(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """The passages of the part of the document the question names ("according to the
+        introduction", "in section 4.2"), when any was retrieved; else all. Retrieval only ranks
+        a named section higher; a table row that shares the question's words would still win."""
+        lowered = question.lower().replace("the intro ", "the introduction ").replace("the intro?", "the introduction?")
+        named = {s for s in self.searcher.named_sections(lowered)
+                 if re.search(r"\bsection\s+\d", lowered)
+                 or re.search(rf"\bthe {re.escape(section_topic(s).lower())}\b", lowered)
+                 and section_topic(s).lower() in _DOCUMENT_PARTS}
+        within = [h for h in hits if h.chunk.section in named]
+        return within or hits
 
     def tables_in(self, docs: frozenset[str] | None):
         """The tables of the documents a question is limited to."""

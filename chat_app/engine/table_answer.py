@@ -19,6 +19,17 @@ from ingest.records import Chunk, ChunkKind
 
 _AGGREGATES = frozenset("total all combined altogether overall sum together".split())
 TABLE_REF_RE = re.compile(r"\btable\s+(\d+)\b", re.IGNORECASE)  # "according to Table 2"
+_TABLES_REF_RE = re.compile(r"\btables\s+(\d+(?:\s*(?:,|and|&|-|–|to)\s*\d+)+)", re.IGNORECASE)  # "Tables 1 and 2"
+
+
+def table_refs(text: str) -> set[str]:
+    """The numbers of the tables a text names: "Table 2", "Tables 1 and 2", "Tables 1-3"."""
+    numbers = set(TABLE_REF_RE.findall(text))
+    for match in _TABLES_REF_RE.finditer(text):
+        listed = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        ranged = re.search(r"\d+\s*(?:-|–|to)\s*\d+", match.group(1))
+        numbers |= {str(n) for n in (range(min(listed), max(listed) + 1) if ranged and len(listed) == 2 else listed)}
+    return numbers
 EMPTY_CELLS = {"", "-", "–", "—", "n.a.", "N.A."}
 
 
@@ -131,7 +142,7 @@ def tables_for(question: Question, all_rows: dict[TableKey, list[Chunk]]) -> set
     # A table about other countries is not about this one: its rows are countries without it,
     # or its title says whose it is ("parks in Ethiopia") and that is not the question's.
     all_rows = {key: rows for key, rows in all_rows.items() if _may_be_about(question, rows)}
-    named = set(TABLE_REF_RE.findall(question.text))
+    named = table_refs(question.text)
     if named:
         return {key for key, rows in all_rows.items() if table_of(rows[0]).split()[-1] in named}
     fit = {key: _fit(question, rows[0]) for key, rows in all_rows.items()}
@@ -149,7 +160,7 @@ def _may_be_about(question: Question, rows: list[Chunk]) -> bool:
 
 
 def _names_table(question: Question, row: Chunk) -> bool:
-    return table_of(row).split()[-1] in TABLE_REF_RE.findall(question.text)
+    return table_of(row).split()[-1] in table_refs(question.text)
 
 
 def _fit(question: Question, row: Chunk) -> int:

@@ -237,3 +237,21 @@ def test_a_mark_in_a_table_and_what_it_leaves_out_are_read_from_its_notes(engine
         answer = engine.ask(question)
         assert "Taiwan's income data is from IMF" in answer.text and "excludes results of external factors" in answer.text
         assert answer.citations[0].chunk.doc == "east_asian_industrial_policy.md"
+
+
+def test_tables_named_together_are_each_named():
+    from chat_app.engine.table_answer import table_refs
+
+    assert table_refs("Where do the figures in Tables 1 and 2 come from?") == {"1", "2"}
+    assert table_refs("Compare Tables 1-3") == {"1", "2", "3"}
+    assert table_refs("Table 4 and Table 2") == {"4", "2"}
+    assert table_refs("the tables") == set()
+
+
+def test_a_part_of_the_paper_the_question_names_is_where_the_answer_is_read(engine):
+    question = "Which areas of industrial policy does Indonesia fall short in, according to the introduction?"
+    answer = engine.ask(question)
+    assert answer.citations[0].chunk.section == "1. Introduction" and "many shortcomings" in answer.text
+    # A section's topic words are no name of a part: the reader looks everywhere.
+    found = engine.deliberate("What is selective industrial policy?")
+    assert {c.chunk.section for c in found.candidates} != {"5.3. Selective industrial policy"}
