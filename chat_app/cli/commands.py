@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                             f"held-out sets ({', '.join(map(str, HELD_OUT))}) are refused, and questions they ask "
                             "too are left out")
     train.add_argument("--out", type=Path, default=None, help="where to write the weights "
-                                                              "(default chat_app/reader_model.json)")
+                                                              "(default chat_app/engine/reader_model.json)")
     train.add_argument("--ablation", action="store_true", help="leave each feature out in turn, report on --test")
     train.add_argument("--test", type=Path, default=DEFAULT_TEST, help=f"held-out questions (default {DEFAULT_TEST})")
     train.set_defaults(run=_train)
