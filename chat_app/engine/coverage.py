@@ -135,7 +135,9 @@ class Vocabulary:
 
     def _name_in(self, name: str, context_words: set[str], context_text: str) -> bool:
         parts = [match_form(w) for w in words(name)]
-        if all(p in context_words for p in parts):
+        # The words given may leave out source citations; a name said in one ("(Noland and
+        # Howard, 2005)") is still said.
+        if all(p in context_words for p in parts) or all(p in word_set(context_text) for p in parts):
             return True
         initials = "".join(w[0] for w in name.split() if w[:1].isupper())
         if len(initials) >= 2 and re.search(rf"\b{initials}\b", context_text):

@@ -53,7 +53,8 @@ ASKS = (
     # What the work is about as a whole, which its abstract says in its first sentence; not
     # "What does the paper say about X?" nor "What is Malaysia's SME policy focused on?".
     ("scope", re.compile(rf"^(?!why\b)(?=.*(\b(does|do|did) (this|the|its) ({_DOCUMENT}|overview|review|authors?) (\w+ )?"
-                         rf"(mainly |mostly |chiefly |primarily )?(focus|concentrate|cent(er|re))\b|"
+                         rf"(mainly |mostly |chiefly |primarily )?(focus|concentrate|cent(er|re)|zoom in|home in|"
+                         rf"spotlight)\b|"
                          rf"\b{_EMPHASIS}\b[^?]*\b(this|the) ({_DOCUMENT}|overview|review)\b|"
                          rf"\b(this|the) ({_DOCUMENT}|overview|review)\b[^?]*\b{_EMPHASIS}\b|"
                          rf"\b(this|the) ({_DOCUMENT}|overview|review)('s)? (main |central |special |primary )?"
@@ -108,12 +109,22 @@ def asks_about_document(question: str) -> str | None:
 
 
 def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
+    """The document's lines that answer a question about it; a question that asks two things
+    of it ("When did this article come out, and what's its DOI?") gets the lines of both."""
     document = reader.data.documents.get(doc)
     if document is None:
         return None
-    asks = asks_about_document(question) or ("authors" if _asks_affiliation(question, document) else None)
-    if asks is None:
+    kinds = [name for name, pattern in ASKS if pattern.search(question)] \
+        or (["authors"] if _asks_affiliation(question, document) else [])
+    found = [(kind, _rows_for(kind, doc, document, reader)) for kind in kinds]
+    found = [(kind, rows) for kind, rows in found if rows]
+    if not found:
         return None
+    rows = tuple(dict.fromkeys(row for _, kind_rows in found for row in kind_rows))
+    return MetaQuote(found[0][0], rows)
+
+
+def _rows_for(asks: str, doc: str, document: StoredDocument, reader: "Reader") -> tuple[int, ...]:
     chunks = [c for c in reader.chunks_of_doc.get(doc, []) if c.kind is not ChunkKind.TABLE_ROW]
     first_page = [c for c in chunks if c.section == FRONT_MATTER]
 
@@ -124,8 +135,7 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
         # The abstract's first sentence says what the work covers; without an abstract the
         # reader looks, as for any question.
         abstract = [c for c in chunks if _ABSTRACT_SECTION_RE.match(section_topic(c.section).strip())]
-        rows = tuple(rows_of(abstract)[:1])
-        return MetaQuote(asks, rows) if rows else None
+        return tuple(rows_of(abstract)[:1])
     if asks == "funding":
         # The acknowledgements usually close a paper; a funding note may sit on its first page.
         # A document with neither has no answer here (the reader still looks).
@@ -138,12 +148,8 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
         if asks in ("date", "doi", "website"):
             front = front + [c for c in chunks[:3] if c not in front]
         rows = rows_of(front)[:FRONT_SENTENCES]
-    rows = tuple(row for row in rows if _says(asks, reader.data.sentences[row].text, document))
-    if asks == "authors":
-        rows = rows[:6]
-    elif rows:
-        rows = rows[:1]
-    return MetaQuote(asks, rows) if rows else None
+    rows = [row for row in rows if _says(asks, reader.data.sentences[row].text, document)]
+    return tuple(rows[:6] if asks == "authors" else rows[:1])
 
 
 def _asks_affiliation(question: str, document: StoredDocument) -> bool:

@@ -96,6 +96,7 @@ def test_a_figure_must_be_the_asked_country_s():
     ("What is the DOI of the article?", "doi"),
     ("What is this paper about?", "scope"),
     ("What does the study mainly focus on?", "scope"),
+    ("which two policy areas does the paper zoom in on", "scope"),
     ("Which two areas does this overview single out for special attention?", "scope"),
     ("Why does the paper centre on SME policy?", None),  # its reason, which the paper argues
     ("What is Malaysia's SME policy focused on nowadays?", None),
@@ -145,6 +146,7 @@ def test_questions_about_the_document_itself(question, asks):
     ("Which sources of growth does Table 2 show for Vietnam?", False),
     ("What does Table 1 note about Korea?", False),  # the verb
     ("What is the source of Taiwan's income figure in Table 3?", True),
+    ("Table 3 income for Taiwan - whose data is that?", True),
     ("Why does Taiwan's income figure carry an asterisk in Table 3?", True),
     ("What is left out of the industrial policy assessment in Table 3?", True),
     ("Which country is left out of Table 1?", False),  # its rows answer that, or nothing does
@@ -207,3 +209,15 @@ def test_where_the_papers_own_authors_work_is_read_from_its_by_lines(engine, que
 
     found = meta_quote(question, "east_asian_industrial_policy.md", engine.reader)
     assert (found is not None and found.asks == "authors") is by_lines
+
+
+def test_a_question_that_asks_two_things_of_the_document_gets_both(engine):
+    answer = engine.ask("When did this article come out, and what's its DOI?")
+    assert "November 30th 2019" in answer.text and "10.7176/EJBM/11-33-08" in answer.text
+    assert len(answer.citations) == 2
+
+
+def test_a_name_said_in_a_source_citation_is_said(engine):
+    # "(Noland and Howard, 2005)" names the authors a question asks about.
+    answer = engine.ask("Which countries do Noland and Howard hold up as having gained from global integration?")
+    assert not answer.abstained and "Japan, Taiwan, and Singapore" in answer.text
