@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import time
-from itertools import groupby
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Sequence
 
 import numpy as np
@@ -194,7 +194,7 @@ class AnswerEngine:
         """The passages of the part of the document the question names ("according to the
         introduction", "in section 4.2"), when any was retrieved; else all. Retrieval only ranks
         a named section higher; a table row that shares the question's words would still win."""
-        lowered = question.lower().replace("the intro ", "the introduction ").replace("the intro?", "the introduction?")
+        lowered = re.sub(r"\bthe intro\b", "the introduction", question.lower())
         named = {s for s in self.searcher.named_sections(lowered)
                  if re.search(r"\bsection\s+\d", lowered)
                  or re.search(rf"\bthe {re.escape(section_topic(s).lower())}\b", lowered)
