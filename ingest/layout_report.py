@@ -40,9 +40,17 @@ class Figures:
     read_seconds: float = 0.0
 
 
-def retrieval_and_answers(settings: Settings, questions, embedder=None) -> tuple[float, float]:
-    """Dev-set Recall@5 (hybrid) and answer accuracy of the current engine on an index."""
+def retrieval_and_answers(settings: Settings, questions, embedder=None, adapter: bool = True) -> tuple[float, float]:
+    """Dev-set Recall@5 (hybrid) and answer accuracy of the current engine on an index. Without
+    `adapter`, the reader uses the plain cosine everywhere: the query adapter serves only the
+    documents it was fitted on by name, so a PDF of the bundled paper never gets it, and a
+    comparison of layouts should not count it for the Markdown alone."""
+    from dataclasses import replace
+
     from chat_app.engine import AnswerEngine
+    from chat_app.engine.pipeline import ABSTAIN_FEATURES
+    from chat_app.engine.reader import FEATURES
+    from chat_app.engine.reader_model import load_models
     from chat_app.tuning.evaluation import run_answers
     from index.evaluation import score_retrieval
     from index.search import Searcher
@@ -50,7 +58,10 @@ def retrieval_and_answers(settings: Settings, questions, embedder=None) -> tuple
     searcher = Searcher.open(settings, embedder=embedder)
     ranked = {q.id: [h.chunk.text for h in searcher.search(q.question, 10)] for q in questions}
     recall = score_retrieval("hybrid", questions, ranked, [c.text for c in searcher.data.chunks]).recall[5]
-    scores, _ = run_answers(AnswerEngine(searcher), questions)
+    models = load_models(FEATURES, ABSTAIN_FEATURES)
+    if not adapter:
+        models = replace(models, reader=replace(models.reader, adapter=None))
+    scores, _ = run_answers(AnswerEngine(searcher, models=models), questions)
     return recall, scores.answer_accuracy
 
 
