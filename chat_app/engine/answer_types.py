@@ -51,7 +51,7 @@ def has_figure(text: str) -> bool:
     return bool(_FIGURE_RE.search(plain(text)))
 
 
-_SPAN_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|through)\s*(1[89]\d\d|20\d\d)\b")
+_SPAN_RE = re.compile(r"\b(?:between\s+)?(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|through|and)\s*(1[89]\d\d|20\d\d)\b")
 _FROM_TO_RE = re.compile(r"\bfrom\s+(?:US\\?\$\s*)?\d[\d,.]*\s*%?[^.;]{0,40}?\bto\s+(?:US\\?\$\s*)?\d")
 
 

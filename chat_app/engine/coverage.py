@@ -24,6 +24,11 @@ _TOPIC_FRAME_RE = re.compile(
     re.IGNORECASE)
 
 
+_CLAUSE_RE = re.compile(r"\s*(why|how|what|whether|when|where|which|who|that|if)\b", re.IGNORECASE)
+_NO_TOPIC = frozenset("future prospects prospect forward onward ahead today nowadays overall general broadly "
+                      "things matters issues aspects".split())
+
+
 def match_form(word: str) -> str:
     """The form words are compared in: demonym to country, plural to singular."""
     word = DEMONYMS.get(word, word)
@@ -110,7 +115,13 @@ class Vocabulary:
         match = _TOPIC_FRAME_RE.search(question.text)
         if not match:
             return []
-        topic = [w for w in words(match.group(1) or match.group(2)) if len(w) >= 4 and w not in UNIT_WORDS]
+        phrase = match.group(1) or match.group(2)
+        if _CLAUSE_RE.match(phrase):
+            return []  # "... say about why Vietnam lags behind?": a question, not a topic
+        # The words that name a topic: not the people it concerns ("policymakers"), a verb form
+        # ("going"), an adverb, or a word that only places it in time ("future prospects").
+        topic = [w for w in words(phrase) if len(w) >= 4 and w not in UNIT_WORDS and w not in _NO_TOPIC
+                 and not w.endswith(("ing", "ly", "ers", "ors", "ists"))]
         return [w for w in dict.fromkeys(topic) if not self.knows(w) and not self._compared(w)]
 
     def _compared(self, word: str) -> bool:

@@ -52,7 +52,7 @@ ASKS = (
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
     # What the work is about as a whole, which its abstract says in its first sentence; not
     # "What does the paper say about X?" nor "What is Malaysia's SME policy focused on?".
-    ("scope", re.compile(rf"^(?!why\b)(?=.*(\b(does|do|did) (this|the|its) ({_DOCUMENT}|overview|review|authors?) (\w+ )?"
+    ("scope", re.compile(rf"^(?!why\b)(?=.*(\b(does|do|did) (this|the|its) (\w+ )?({_DOCUMENT}|overview|review|authors?) (\w+ )?"
                          rf"(mainly |mostly |chiefly |primarily )?(focus|concentrate|cent(er|re)|zoom in|home in|"
                          rf"spotlight)\b|"
                          rf"\b{_EMPHASIS}\b[^?]*\b(this|the) ({_DOCUMENT}|overview|review)\b|"
@@ -81,6 +81,10 @@ ASKS = (
 )
 _AFFILIATION_RE = re.compile(r"\b(institutions?|universit(y|ies)|affiliat\w*|employers?|work (at|for|in)|works? at|"
                              r"based (at|in)|organi[sz]ations?)\b", re.IGNORECASE)
+_SAYS_RE = re.compile(r"\b(say|says|said|argues?|recommends?|suggests?|according to|thinks?|believes?|proposes?|"
+                      r"should)\b", re.IGNORECASE)
+# The abstract's sentence about the work itself ("This paper reviews ..."), before its background.
+_SELF_RE = re.compile(r"\b(this|the present|our) (paper|report|study|article|review)\b", re.IGNORECASE)
 _DOI_RE = re.compile(r"\bDOI\b|\b10\.\d{4,9}/\S+", re.IGNORECASE)
 _URL_RE = re.compile(r"\bwww\.\S+|\bhttps?://\S+", re.IGNORECASE)
 # Where a paper says who paid for it: a section of its own (a title that is only that, not "2.
@@ -114,7 +118,9 @@ def meta_quote(question: str, doc: str, reader: "Reader") -> MetaQuote | None:
     document = reader.data.documents.get(doc)
     if document is None:
         return None
-    kinds = [name for name, pattern in ASKS if pattern.search(question)] \
+    # Each part of "Who wrote the paper, and when was it published?" may ask its own thing.
+    parts = [question] + [p for p in re.split(r",?\s+and\s+|;\s*|\?\s+", question) if p and p != question]
+    kinds = list(dict.fromkeys(name for part in parts for name, pattern in ASKS if pattern.search(part.strip()))) \
         or (["authors"] if _asks_affiliation(question, document) else [])
     found = [(kind, _rows_for(kind, doc, document, reader)) for kind in kinds]
     found = [(kind, rows) for kind, rows in found if rows]
@@ -134,8 +140,9 @@ def _rows_for(asks: str, doc: str, document: StoredDocument, reader: "Reader") -
     if asks == "scope":
         # The abstract's first sentence says what the work covers; without an abstract the
         # reader looks, as for any question.
-        abstract = [c for c in chunks if _ABSTRACT_SECTION_RE.match(section_topic(c.section).strip())]
-        return tuple(rows_of(abstract)[:1])
+        abstract = rows_of([c for c in chunks if _ABSTRACT_SECTION_RE.match(section_topic(c.section).strip())])
+        own = [row for row in abstract if _SELF_RE.search(reader.data.sentences[row].text)]
+        return tuple((own or abstract)[:1])
     if asks == "funding":
         # The acknowledgements usually close a paper; a funding note may sit on its first page.
         # A document with neither has no answer here (the reader still looks).
@@ -155,8 +162,8 @@ def _rows_for(asks: str, doc: str, document: StoredDocument, reader: "Reader") -
 def _asks_affiliation(question: str, document: StoredDocument) -> bool:
     """"Which institution do Pham and Tran work at?": where the document's own authors, named
     in the question, work (their by-lines say it)."""
-    if not _AFFILIATION_RE.search(question):
-        return False
+    if not _AFFILIATION_RE.search(question) or _SAYS_RE.search(question):
+        return False  # "Which institutions does Ohno say should lead SME policy?" asks what it argues
     surnames = {a.split()[-1].lower() for a in document.meta.authors if a.split()}
     # "Ohno (2014)" is a work the paper cites, not its author.
     named = {m.group(1).lower() for m in re.finditer(r"\b([A-Za-z]+)\b(?!,?\s*\(?(19|20)\d\d)", question)}

@@ -51,7 +51,6 @@ RETRIEVE_K = 16
 RELATED_K = 5  # passages returned with an answer (its `hits`) unless asked for another number
 MAX_RELATED_K = 8  # the most a caller may ask for (the API's contract since it began)
 MAX_SENTENCES = 3
-MAX_SIBLING_ROWS = 3  # other countries' cells stated beside the one a question's answer gives
 # The parts of a paper a question may name by their heading ("What does the introduction say ...").
 _DOCUMENT_PARTS = frozenset({"abstract", "introduction", "conclusion", "conclusions", "concluding remarks", "summary",
                              "background", "acknowledgement", "acknowledgements", "appendix", "references"})
@@ -351,14 +350,21 @@ class AnswerEngine:
         """One quote (or one table cell stated in a sentence) and its citation; a quote whose
         paragraph was split between two chunks cites each part in its own chunk."""
         if candidate.cell is not None:
-            # A question that names several countries gets the same column of each one's row.
+            # A question that names several countries gets the same column of each one's row, as
+            # many as fit, and is told what the table lacks or what did not fit.
             countries = list(found.analysed.countries)
-            stated = [candidate.cell] + same_column(candidate.cell, self.tables_in(found.docs).get(
-                table_key(candidate.chunk), []), countries)[:MAX_SIBLING_ROWS]
-            stated.sort(key=lambda c: next((i for i, name in enumerate(countries)
-                                            if name in label_of(c.chunk).lower()), len(countries)))
-            said = [compose(stated[0])] + [compose(c, table_named=True) for c in stated[1:]]
-            text = " ".join(f"{t[:-1]} [{n}]." if t.endswith(".") else f"{t} [{n}]" for n, t in enumerate(said, 1))
+            others, lacking = same_column(candidate.cell, self.tables_in(found.docs).get(
+                table_key(candidate.chunk), []), countries)
+            stated = sorted([candidate.cell] + others, key=lambda c: next(
+                (i for i, name in enumerate(countries) if name in label_of(c.chunk).lower()), len(countries)))
+            said = [_display(compose(stated[0]))] + [_display(compose(c, table_named=True)) for c in stated[1:]]
+            marked = [f"{t[:-1]} [{n}]." if t.endswith(".") else f"{t} [{n}]" for n, t in enumerate(said, 1)]
+            omitted: list[str] = []
+            while len(marked) > 1 and len(" ".join(marked + [_gaps(candidate.chunk, lacking, omitted + ["x" * 12])])) \
+                    > MAX_ANSWER_CHARS:
+                marked.pop()
+                omitted.insert(0, label_of(stated.pop().chunk))
+            text = " ".join(marked + [_gaps(candidate.chunk, lacking, omitted)]).strip()
             citations = tuple(self._citation(n, c.chunk, self.reader.rows_of_chunk[c.chunk.id][:1])
                               for n, c in enumerate(stated, 1))
         else:
@@ -484,6 +490,15 @@ class AnswerEngine:
         page = document.page_at(start)
         return Citation(n=n, chunk=chunk, quote=document.text[start:end], start=start, end=end,
                         page=page.number if page else None, page_label=page.label if page else None)
+
+
+def _gaps(row: Chunk, lacking: list[str], omitted: list[str]) -> str:
+    """What a comparison of countries in a table leaves out: "Table 3 has no row for
+    Ethiopia." and the rows not stated for lack of room."""
+    said = f"{table_of(row)} has {', '.join(lacking)}." if lacking else ""
+    if omitted:
+        said += f" Not stated here for length: {', '.join(omitted)}."
+    return said.strip()
 
 
 def _display(text: str) -> str:

@@ -291,18 +291,24 @@ def _column_score(question: Question, wanted: set[str], column: str) -> float:
     return score + len(wanted & set(tokenize(column)))
 
 
-def same_column(cell: TableCell, rows: list[Chunk], labels: list[str]) -> list[TableCell]:
+def same_column(cell: TableCell, rows: list[Chunk], labels: list[str]) -> tuple[list[TableCell], list[str]]:
     """The cells of `cell`'s column in the rows labelled `labels` (countries, in the question's
-    order), other than its own row, that hold a value."""
-    out = []
+    order), other than its own row, that hold a value; and what the table lacks for the others
+    ("no row for Ethiopia", "no figure for Taiwan")."""
+    out, lacking = [], []
+    own = word_set(label_of(cell.chunk))
     for wanted in labels:
-        for row in rows:
-            if row.id != cell.chunk.id and match_form(wanted) in word_set(label_of(row)):
-                value = dict(row.cells[1:]).get(cell.column, "")
-                if value.strip() not in EMPTY_CELLS:
-                    out.append(TableCell(row, cell.column, value, 0.0))
-                break
-    return out
+        if match_form(wanted) in own:
+            continue
+        row = next((r for r in rows if match_form(wanted) in word_set(label_of(r))), None)
+        value = dict(row.cells[1:]).get(cell.column, "") if row is not None else ""
+        if row is None:
+            lacking.append(f"no row for {wanted.title()}")
+        elif value.strip() in EMPTY_CELLS:
+            lacking.append(f"no figure for {label_of(row)}")
+        else:
+            out.append(TableCell(row, cell.column, value, 0.0))
+    return out, lacking
 
 
 def compose(cell: TableCell, table_named: bool = False) -> str:

@@ -38,7 +38,8 @@ _OF_DATA = r"(the |this |its |these )?((?!(does|do|did|is|are|was|were|shows?|gi
 _ASKS_SOURCE = re.compile(
     rf"\bsources? (of|for|behind) {_OF_DATA}|\btables?( \d+)?('s)? (data )?sources?\b|\b(what|which) sources?\b|"
     rf"\b(sourced|adapted from|accessed|compiled (from|by))\b|\bbased on\s*\??\s*$|"
-    rf"\bwhose (data|figures?|numbers?|statistics|estimates?)\b|"
+    rf"\bwhose (data|figures?|numbers?|statistics|estimates?)( (is|are|was|were) (that|this|it|these|those|they))?"
+    rf"\s*\??\s*$|"
     rf"\b(figures?|data|numbers?|statistics|values?|estimates?)\b[^?]*\b(come|comes|came|taken|drawn|obtained)\s+from\b",
     re.IGNORECASE)
 _SOURCE_OF_OTHER = re.compile(rf"\bsources? of (?!{_OF_DATA})", re.IGNORECASE)

@@ -225,6 +225,14 @@ def test_countries_compared_on_a_column_of_an_attribute_table_each_get_their_cel
                                   "doing business ranking (WB, 2018) is 68 [1]. Indonesia's is 72 [2].")
     assert [(c.row, c.text) for c in answer.table_cells] == [("Vietnam", "68"), ("Indonesia", "72")]
     assert [c.chunk.table_title[:7] for c in answer.citations] == ["Table 3", "Table 3"]
+    # A country the table lacks is said to be missing, not left out in silence; markup is shown
+    # as text ("US$", not "US\\$").
+    answer = engine.ask("Ease of doing business rank: Vietnam vs Ethiopia?")
+    assert "is 68 [1]" in answer.text and answer.text.endswith("Table 3 has no row for Ethiopia.")
+    assert "US$" in engine.ask("What was Vietnam's per capita income in Table 3?").text
+    # Rows that do not fit in an answer are named.
+    answer = engine.ask("Compare the notes of Taiwan, Indonesia, Thailand, Malaysia and Vietnam in Table 3.")
+    assert len(answer.text) <= 600 and "Not stated here for length:" in answer.text
     # Not on a column the question's topic merely touches: Table 4's "FDI policy" for a
     # question on industrial policy in general.
     answer = engine.ask("In what respects is Vietnam ahead of Indonesia on industrial policy?")
