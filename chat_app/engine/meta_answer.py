@@ -164,18 +164,20 @@ def _asks_affiliation(question: str, document: StoredDocument) -> bool:
     in the question, work (their by-lines say it)."""
     if not _AFFILIATION_RE.search(question) or _SAYS_RE.search(question):
         return False  # "Which institutions does Ohno say should lead SME policy?" asks what it argues
-    surnames = {a.split()[-1].lower() for a in document.meta.authors if a.split()}
     # "Ohno (2014)" is a work the paper cites, not its author.
     named = {m.group(1).lower() for m in re.finditer(r"\b([A-Za-z]+)\b(?!,?\s*\(?(19|20)\d\d)", question)}
-    return bool(surnames & named)
+    return bool(_surnames(document) & named)
+
+
+def _surnames(document: StoredDocument) -> set[str]:
+    return {a.split()[-1].lower() for a in document.meta.authors if a.split()}
 
 
 def _says(asks: str, text: str, document: StoredDocument) -> bool:
     if asks == "title":
         return bool(document.meta.title) and _plain(text) == _plain(document.meta.title)
     if asks == "authors":
-        surnames = {a.split()[-1].lower() for a in document.meta.authors if a.split()}
-        surnames |= {w.lower() for w in re.findall(r"[A-Z][a-z]+", document.meta.short_authors)}
+        surnames = _surnames(document) | {w.lower() for w in re.findall(r"[A-Z][a-z]+", document.meta.short_authors)}
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
         return bool(surnames & words) and not _plain(text) == _plain(document.meta.title)
     if asks == "date":
