@@ -40,6 +40,7 @@ ABSTAIN_L2 = (0.01, 0.1, 1.0, 10.0)
 FALSE_ABSTENTION_TARGET = 0.03
 SEED = 13
 SHUFFLES = 6  # shuffles of the folds that the reader's L2 is chosen over (and the ablation's CV)
+SHUFFLE_SEEDS = tuple(range(SEED, SEED + SHUFFLES))  # those the fitted models are chosen over
 
 
 @dataclass
@@ -283,7 +284,7 @@ def cross_validate_abstention(x: np.ndarray, y: np.ndarray, drop: frozenset[str]
     figures, best = {}, None
     for l2 in ABSTAIN_L2:
         pooled = []
-        for seed in range(SEED, SEED + SHUFFLES):
+        for seed in SHUFFLE_SEEDS:
             p = np.zeros(len(y))
             for fold in _folds(len(y), seed):
                 train = np.setdiff1d(np.arange(len(y)), fold)
@@ -320,7 +321,7 @@ def fit(engine: AnswerEngine, examples: list[Example], train_paths: list[Path] =
         adapt_out_of_fold(engine, examples)
     # The strength is chosen over SHUFFLES shuffles of the folds: on one, two strengths were
     # often a question apart, and which one won changed answers on held-out sets both ways.
-    reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop, seeds=tuple(range(SEED, SEED + SHUFFLES)))
+    reader_l2, reader_cv, out_of_fold = cross_validate_reader(examples, drop, seeds=SHUFFLE_SEEDS)
     reader = replace(fit_reader(examples, reader_l2, drop), adapter=adapter)
     similar = paraphrase_similarity(examples, out_of_fold)
     coverage = figure_coverage(engine, examples, out_of_fold)
