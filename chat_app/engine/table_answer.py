@@ -125,8 +125,7 @@ def cell_for(question: Question, row: Chunk) -> TableCell | None:
     # business rank", "overall grade"), not on one its topic merely touches ("FDI policy" for
     # "where is Vietnam ahead on industrial policy?").
     column = set(tokenize(best.column)) - set(YEAR_RE.findall(best.column))
-    if not all(match_form(c) in word_set(label) for c in question.countries) \
-            and not (names_it or (column and column <= wanted)):
+    if not all(_countries_named(question, word_set(label))) and not (names_it or (column and column <= wanted)):
         return None
     # "How did it change between 2000 and 2017?" asks for two cells of the row.
     more = tuple((c, v) for c, v in row.cells[1:] if c != best.column and v.strip() not in EMPTY_CELLS
@@ -275,9 +274,14 @@ def _row_matches(question: Question, label: str) -> bool:
     if question.countries and label_words & COUNTRIES:
         # "Ease of doing business rank: Vietnam vs Indonesia?" is answered by both rows
         # (AnswerEngine states the other's cell beside the one the reader picks).
-        named = [match_form(c) in label_words for c in question.countries]
+        named = _countries_named(question, label_words)
         return all(named) or (len(named) > 1 and any(named))
     return bool(label_words) and label_words <= asked
+
+
+def _countries_named(question: Question, label_words: set[str]) -> list[bool]:
+    """For each country of the question, whether a row label (as its word set) names it."""
+    return [match_form(c) in label_words for c in question.countries]
 
 
 def _column_score(question: Question, wanted: set[str], column: str) -> float:
