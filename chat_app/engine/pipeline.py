@@ -360,8 +360,7 @@ class AnswerEngine:
             said = [_display(compose(stated[0]))] + [_display(compose(c, table_named=True)) for c in stated[1:]]
             marked = [f"{t[:-1]} [{n}]." if t.endswith(".") else f"{t} [{n}]" for n, t in enumerate(said, 1)]
             omitted: list[str] = []
-            while len(marked) > 1 and len(" ".join(marked + [_gaps(candidate.chunk, lacking, omitted + ["x" * 12])])) \
-                    > MAX_ANSWER_CHARS:
+            while len(marked) > 1 and len(" ".join(marked + [_gaps(candidate.chunk, lacking, omitted)])) > MAX_ANSWER_CHARS:
                 marked.pop()
                 omitted.insert(0, label_of(stated.pop().chunk))
             text = " ".join(marked + [_gaps(candidate.chunk, lacking, omitted)]).strip()
