@@ -34,6 +34,9 @@ _ACTOR_RE = re.compile(r"\b(government|ministry|ministries|agency|agencies|counc
                        r"prime minister|president|experts|universit(y|ies)|bank)\b", re.IGNORECASE)
 _ENUMERATION_RE = re.compile(r"\((i|ii|a|b|1|2)\)|;|:\s|\b(first(ly)?|second(ly)?|the one|the other|both|"
                              r"including|such as|namely)\b|(,[^,]+){2,}", re.IGNORECASE)
+# A sentence that opens with a step of a sequence, in the order an author tells them.
+_STEP_RE = re.compile(r"(?:^|[.!?]\s+)(first(?:ly)?|initially|at first|to begin with|then|next|second(?:ly)?|"
+                      r"third(?:ly)?|after that|afterwards|finally|lastly|eventually)\b", re.IGNORECASE)
 _DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|means|stands? for)\b" \
            r"|\b(?:is|are|called|known as)\s+(?:an? |the )?{subject}s?\b|\({subject}\)|\b{subject}s?\s*\("
 
@@ -41,6 +44,12 @@ _DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|
 def plain(text: str) -> str:
     """The text without source citations and pointers to tables or sections."""
     return _POINTER_RE.sub(" ", without_citations(text))
+
+
+def tells_steps(text: str) -> bool:
+    """The text goes through steps in order, sentence by sentence, two at least: "Initially, ...
+    Then ...". One sentence's "firstly by ..., and secondly by ..." lists ways, not steps."""
+    return len({m.group(1).lower() for m in _STEP_RE.finditer(text)}) >= 2
 
 
 def has_year(text: str) -> bool:
@@ -53,6 +62,26 @@ def has_figure(text: str) -> bool:
 
 _SPAN_RE = re.compile(r"\b(?:between\s+)?(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|through|and)\s*(1[89]\d\d|20\d\d)\b")
 _FROM_TO_RE = re.compile(r"\bfrom\s+(?:US\\?\$\s*)?\d[\d,.]*\s*%?[^.;]{0,40}?\bto\s+(?:US\\?\$\s*)?\d")
+
+
+# A question after a sum of money, and a text that gives one (a currency, by sign or name).
+_ASKS_MONEY_RE = re.compile(r"\b(spend|spent|spending|costs?|budgets?|funding|money|paid|pay|prices?|salar(y|ies)|"
+                           r"wages?|fees?|expenditures?)\b|\bhow much (did|does|do|was|were|has|have) [\w' -]+ "
+                           r"(provide|give|allocate|receive|commit|grant|invest)\b", re.IGNORECASE)
+# "... where no or little fee is charged" answers what firms pay, with no figure.
+_MONEY_RE = re.compile(r"(US\\?\$|\$|€|£|¥)|\b(dollars?|yen|dong|VND|USD|euros?|birr|baht|ringgit|rupiah|fees?|"
+                       r"charged|free of charge)\b", re.IGNORECASE)
+
+
+def asks_money(question: Question) -> bool:
+    """"How much did JICA spend on ...?", "What minimum wage ...?": a figure answers only in money."""
+    return question.type is QuestionType.NUMBER and bool(_ASKS_MONEY_RE.search(question.text))
+
+
+def gives_money(text: str) -> bool:
+    """The text gives its figures in a currency ("US$2,160", "750 birr", "(WB, 2019 US$)"), or
+    says what is charged."""
+    return bool(_MONEY_RE.search(without_citations(text)))
 
 
 def period_only(year: str, text: str) -> str | None:
@@ -121,6 +150,8 @@ def fits(question: Question, text: str) -> bool:
         return bool(_OUTCOME_RE.search(text))
     if kind is QuestionType.DEFINITION:
         return defines(question.subject, text)
+    if kind is QuestionType.SEQUENCE:
+        return tells_steps(text)
     if kind is QuestionType.LIST:
         return bool(_ENUMERATION_RE.search(text))
     return False

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from chat_app.engine.answer_types import period_only
+from chat_app.engine.answer_types import asks_money, fits as holds_answer_type, gives_money, period_only, tells_steps
 from chat_app.engine.coverage import Vocabulary
 from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
@@ -269,7 +269,9 @@ class AnswerEngine:
         - a table that lacks the row, column or cell asked for (unless prose states the figure);
         - a "when", "how much" or "who" question whose best passage has no year, figure or name;
         - a "how much" question whose best passage gives a figure of something else (it does
-          not say enough of what the question measures, by the fitted share);
+          not say enough of what the question measures, by the fitted share), or whose question
+          asks for a sum of money ("How much did JICA spend on ...?") and whose figure is in no
+          currency (a number of experts trained is no budget);
         - a name or topic the documents never use, unless the passage says it in other words
           (its closest sentence is at least as similar as the fitted cut);
         - before those, the topic a question asks the documents' view on ("What does the paper
@@ -282,7 +284,7 @@ class AnswerEngine:
         candidate = found.candidates[best]
         miss = near_miss(q, self.tables_in(found.docs))
         if miss is not None and not (candidate.chunk.kind is not ChunkKind.TABLE_ROW
-                                     and states_instead(q, self.answer_text(candidate), miss)):
+                                     and states_instead(q, self.answer_text(candidate, q), miss)):
             return f"{miss.reason}."
         topic = self.vocabulary.unknown_topic(q)
         if topic:
@@ -296,23 +298,25 @@ class AnswerEngine:
         if q.type is QuestionType.NUMBER and \
                 self.reader.measure_coverage(q, candidate) < models.abstain.figure_coverage:
             return silent or "No passage gives a figure for what it asks about."
+        if asks_money(q) and not gives_money(self.answer_text(candidate, q)):
+            return silent or "No passage gives a sum of money for it."
         if q.type is QuestionType.NUMBER and len(q.years) == 1 and candidate.cell is None:
-            period = period_only(q.years[0], self.answer_text(candidate))
+            period = period_only(q.years[0], self.answer_text(candidate, q))
             if period:
                 return silent or f"The nearest passage gives a figure for {period} as a whole, not for {q.years[0]}."
         return None
 
     # --- writing ---------------------------------------------------------------------------
 
-    def answer_text(self, candidate: Candidate) -> str:
+    def answer_text(self, candidate: Candidate, question: Question) -> str:
         """The answer a candidate gives, as the user reads it (without its citation marker):
         its quoted sentences, or its table cell stated in a sentence."""
         if candidate.cell is not None:
             return _display(compose(candidate.cell))
         sentences = self.searcher.data.sentences
-        return _shorten(_display(" ".join(sentences[r].text for r in self.quoted_rows(candidate))))
+        return _shorten(_display(" ".join(sentences[r].text for r in self.quoted_rows(candidate, question))))
 
-    def quoted_rows(self, candidate: Candidate) -> tuple[int, ...]:
+    def quoted_rows(self, candidate: Candidate, question: Question) -> tuple[int, ...]:
         """The candidate's sentences, with the ones before when the first opens with "It",
         "This", "These" ... (a quote must say what it is about), and the one after when it
         continues the last ("It must be explained by ...") or the last announces it ("... has
@@ -336,8 +340,18 @@ class AnswerEngine:
         back = first
         while back > 0 and leans_back(sentences[around[back]].text):
             back -= 1
-        if back < first - 1 and fits(tuple(around[back:first]) + rows):
-            rows = tuple(around[back:first]) + rows
+        chain = tuple(around[back:first])
+        # Steps quoted without the steps before them ("Then they themselves teach ... Finally,
+        # ...") mislead: when the whole chain does not fit and it tells steps, the candidate's
+        # own sentences after the steps give way to it, unless they hold what the question asks
+        # for ("Why is TOT necessary?" is answered by "TOT is necessary ... because ...").
+        steps = next((i for i in range(1, len(rows)) if not leans_back(sentences[rows[i]].text)
+                      and not holds_answer_type(question, sentences[rows[i]].text)), len(rows))
+        if back < first - 1 and fits(chain + rows):
+            rows = chain + rows
+        elif back < first - 1 and steps < len(rows) and fits(chain + rows[:steps]) \
+                and tells_steps(" ".join(sentences[r].text for r in chain + rows[:steps])):
+            rows = chain + rows[:steps]
         elif back < first and fits((around[first - 1],) + rows):
             rows = (around[first - 1],) + rows
         following = around[last + 1] if last + 1 < len(around) else None
@@ -368,7 +382,7 @@ class AnswerEngine:
                               for n, c in enumerate(stated, 1))
         else:
             sentences = self.searcher.data.sentences
-            parts = [tuple(rows) for _, rows in groupby(self.quoted_rows(candidate), lambda r: sentences[r].chunk_id)]
+            parts = [tuple(rows) for _, rows in groupby(self.quoted_rows(candidate, found.analysed), lambda r: sentences[r].chunk_id)]
             text = " ".join(f"{_shorten(_display(' '.join(sentences[r].text for r in rows)))} [{n}]"
                             for n, rows in enumerate(parts, 1))
             citations = tuple(self._citation(n, self.reader.chunks[sentences[rows[0]].chunk_id], rows)

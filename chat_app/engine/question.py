@@ -39,9 +39,10 @@ currently today nowadays
 YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # a year a question or a table column names
 _CITED_RE = re.compile(r"\b[A-Z][\w-]+(?:,? (?:and|&) [A-Z][\w-]+| et al\.?)?,? \(?(?:19|20)\d\d[a-z]?\)")
 # Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
+_MONEY = r"wages?|salar(y|ies)|price|cost|budget|fees?|spending|expenditure|funding"
 _MEASURE = (r"share|percentage|per ?cent|proportion|rate|ratio|amount|number|level|value|figure|size|income|"
-            r"gdp|growth|population|price|cost|budget|surplus|deficit|revenue|capital|investment|ranking|rank|"
-            r"exports?|imports?|value[- ]added|score|total")
+            r"gdp|growth|population|surplus|deficit|revenue|capital|investment|ranking|rank|debt|inflation|"
+            rf"unemployment|exports?|imports?|value[- ]added|score|total|{_MONEY}")
 
 
 class QuestionType(str, Enum):
@@ -51,6 +52,7 @@ class QuestionType(str, Enum):
     REASON = "reason"  # why ...? what explains ...?
     OUTCOME = "outcome"  # what became of ...? is it still ...?: what happened in the end
     DEFINITION = "definition"  # what is X? what is meant by X?
+    SEQUENCE = "sequence"  # what are the steps ...? how does ... proceed, step by step?: steps in order
     LIST = "list"  # what are the ...s? which ...s?: several items
     YES_NO = "yes_no"
     OTHER = "other"
@@ -61,7 +63,8 @@ _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
     (QuestionType.REASON, r"\b(why|how come|reasons?|causes?|what explains|what accounts for|rationale)\b"),
     (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
                           rf"^(what|which) ({_MEASURE})\b|"
-                          rf"^(what|which) (is|was|were|are) (the )?([\w'-]+ ){{0,5}}({_MEASURE})\b"),
+                          rf"^(what|which) (is|was|were|are) (the )?([\w'-]+ ){{0,5}}({_MEASURE})\b|"
+                          rf"^what ([\w'-]+ ){{1,2}}({_MONEY})\b"),  # "What minimum wage does ...?"
     # After REASON and NUMBER: "Why is Vietnam still ...?" asks a cause, "How many ... still
     # exist?" a figure.
     (QuestionType.OUTCOME, r"\bwhat (became|has become|happened|has happened) (of|to)\b|"
@@ -71,6 +74,9 @@ _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
     (QuestionType.WHO, r"^(who|whom|whose)\b|^(which|what) (\w+ )?(organi[sz]ations?|agency|agencies|institutions?|"
                        r"body|bodies|ministry|ministries|firms?|compan(y|ies)|donors?|people|persons?|actors?|countr(y|ies)|"
                        r"economy|economies)\b"),
+    # Before LIST: "What are the stages of ...?" asks for steps in their order.
+    (QuestionType.SEQUENCE, r"\bstep[- ]by[- ]step\b|\b(the|what|which|main|key) (steps|stages)\b|\bwalk (me|us) through\b|\bin what order\b|"
+                            r"\bhow does ([\w'-]+ ){1,6}(proceed|unfold|play out|progress)\b"),
     (QuestionType.LIST, r"^(list|name)\b|\b(two|three|four|five|several) [a-z]+s\b|^which [a-z]+s\b|"
                         r"^(what|which) (are|were) the (\w+ ){0,3}\w+s\b"),
     (QuestionType.DEFINITION, r"^(what (is|are|was|were) (a |an |the )?[^?]{2,50}\??$|what is meant by\b|"

@@ -18,7 +18,7 @@ import numpy as np
 
 from chat_app.engine.answer_types import fits, has_figure
 from chat_app.engine.coverage import Vocabulary, without_citations, word_set
-from chat_app.engine.question import Question
+from chat_app.engine.question import Question, QuestionType
 from chat_app.engine.reader_model import QueryAdapter, ReaderModel
 from chat_app.engine.table_answer import (TABLE_REF_RE, TableCell, cell_for, compose, measure_stems, rows_by_table,
                                           table_key, tables_for)
@@ -318,7 +318,7 @@ class Reader:
         fitting: dict[int, bool] = {}  # a run holds the answer type when one of its sentences does
 
         def fit(c: Candidate) -> bool:
-            if c.cell is not None:
+            if c.cell is not None or question.type is QuestionType.SEQUENCE:  # steps span sentences
                 return fits(question, self.candidate_text(c))
             for r in c.rows:
                 if r not in fitting:

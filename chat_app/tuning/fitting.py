@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from chat_app.engine.pipeline import ABSTAIN_FEATURES, AnswerEngine, Deliberation
+from chat_app.engine.question import Question
 from chat_app.tuning.evaluation import answer_matches
 from chat_app.engine.reader import FEATURES
 from chat_app.engine.reader_model import AbstainModel, FittedModels, LinearModel, QueryAdapter, ReaderModel
@@ -55,14 +56,15 @@ def collect(engine: AnswerEngine, questions: list[GoldQuestion]) -> list[Example
     examples = []
     for gold in questions:
         found = engine.deliberate(gold.question, gold.history)
-        correct = np.array([gold.answerable and _answers(engine, c, gold) for c in found.candidates], dtype=bool)
+        correct = np.array([gold.answerable and _answers(engine, c, found.analysed, gold) for c in found.candidates],
+                           dtype=bool)
         examples.append(Example(gold, found, correct))
     return examples
 
 
-def _answers(engine: AnswerEngine, candidate, gold: GoldQuestion) -> bool:
-    text = engine.answer_text(candidate)
-    quote = " ".join(engine.searcher.data.sentences[r].quote for r in engine.quoted_rows(candidate))
+def _answers(engine: AnswerEngine, candidate, question: Question, gold: GoldQuestion) -> bool:
+    text = engine.answer_text(candidate, question)
+    quote = " ".join(engine.searcher.data.sentences[r].quote for r in engine.quoted_rows(candidate, question))
     relevant = is_relevant(candidate.chunk.text, gold.evidence) or is_relevant(quote, gold.evidence)
     return relevant and answer_matches(text, gold.answer)
 

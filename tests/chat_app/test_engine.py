@@ -133,6 +133,8 @@ def test_a_figure_answers_only_when_said_of_what_the_question_measures(engine):
     # an average over 2010-2018 is no figure for 2018
     ("What was Vietnam's GDP growth rate in 2018 alone?", "a figure for 2010-2018 as a whole, not for 2018"),
     ("What was the Philippines' manufacturing value-added share of GDP in 2010?", "never mentions philippines"),
+    # a count of experts to be trained is no budget
+    ("How much money did Japan put into the kaizen project in Ethiopia?", "No passage gives a sum of money"),
     ("What is Japan's ease of doing business ranking?", "Japan is not in Table 3"),
     ("What was Thailand's manufacturing value added in 2020?", "Table 1 has no column for 2020"),
     # an empty cell: said so, not answered with Table 1's Vietnam figure for 1990 (12.26)

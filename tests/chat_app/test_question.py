@@ -27,6 +27,11 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("Is the Industrial Linkage Program still running?", QuestionType.OUTCOME),
     ("What happened to the ILP in the end?", QuestionType.OUTCOME),
     ("Why did Malaysia drop the ILP?", QuestionType.REASON),  # a cause, not what happened
+    ("Walk me through the stages of the programme.", QuestionType.SEQUENCE),
+    ("How does the handover typically proceed, step by step?", QuestionType.SEQUENCE),
+    ("What are the steps of training of trainers?", QuestionType.SEQUENCE),  # steps in order, not a list
+    ("Instead of realistic steps, what should SME policy avoid?", QuestionType.OTHER),
+    ("What minimum wage does Vietnam set for factory workers?", QuestionType.NUMBER),  # a sum of money
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
 ])
@@ -239,3 +244,29 @@ def test_what_a_report_is_about_is_its_abstracts_sentence_about_itself(two_docum
     # The Ethiopia report's abstract opens with background; its second sentence says what it does.
     answer = two_documents.ask("What does the Ethiopia report focus on?")
     assert "This paper reviews the performance of the parks" in answer.text
+
+
+def test_steps_are_told_sentence_by_sentence():
+    from chat_app.engine.answer_types import tells_steps
+
+    assert tells_steps("Initially, locals observe how foreign experts teach. Then they themselves teach.")
+    assert tells_steps("First, a survey is made. Finally, the results are published.")
+    # one sentence listing two ways is no sequence of steps
+    assert not tells_steps("People can be strengthened firstly by working with foreign firms, and secondly by "
+                           "fostering independent SMEs.")
+    assert not tells_steps("Then they themselves teach while foreigners watch.")
+
+
+@pytest.mark.parametrize("question, text, answers", [
+    ("How much did JICA spend on its kaizen project?", "The project aims to produce about 400 experts.", False),
+    ("How much did JICA spend on its kaizen project?", "The project cost US$12 million.", True),
+    ("What is the annual budget of the unit?", "Its budget is 40 million baht a year.", True),
+    ("How much do firms pay for handholding?", "Support where no or little fee is charged.", True),
+    ("What minimum wage does Vietnam set?", "In 2017 per capita income was 2,160.", False),
+    # a figure that is not money is not asked for in money
+    ("How many experts did the project train?", "The project aims to produce about 400 experts.", True),
+])
+def test_a_sum_of_money_is_answered_only_in_money(question, text, answers):
+    from chat_app.engine.answer_types import asks_money, gives_money
+
+    assert (not asks_money(analyse(question)) or gives_money(text)) is answers

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from chat_app.engine.pipeline import ABSTAIN_FEATURES
+from chat_app.engine.question import analyse
 from chat_app.tuning.fitting import Example, fit_reader, top_is_right
 from chat_app.engine.reader import FEATURES, MAX_SPAN
 from chat_app.engine.reader_model import MODEL_PATH, load_models
@@ -267,12 +268,35 @@ def test_a_run_that_leans_back_leaves_room_to_quote_what_it_leans_on(engine):
     # the sentence that names training of trainers. Quoted alone, it is quoted with both.
     sentences = engine.searcher.data.sentences
     [this] = [c for c in leaning if sentences[c.rows[0]].text.startswith("This is usually done") and len(c.rows) == 1]
-    quoted = engine.quoted_rows(this)
+    quoted = engine.quoted_rows(this, analyse("What is it?"))
     assert len(quoted) == 3 and quoted[1:] == (quoted[0] + 1, this.rows[0])
     assert sentences[quoted[0]].text.startswith("A related issue is the importance of training of trainers")
     answer = engine.ask("How is training of trainers usually done?")
     assert "training of trainers" in answer.text.lower() and "visiting firms together" in answer.text
     assert answer.citations[0].quote.startswith("A related issue is the importance of training of trainers")
+
+
+def test_steps_are_quoted_from_the_first_step(engine):
+    """A run that opens on the last step ("Finally, ...") leans back through "Then ..." to
+    "Initially, ..."; with the sentence after it, the chain is over MAX_SENTENCES, and the steps
+    come first. A question the sentence after answers ("why ... necessary?") keeps it."""
+    from chat_app.engine.reader import Candidate
+
+    sentences = engine.searcher.data.sentences
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("Finally, local experts should be able")]
+    assert sentences[row + 1].text.startswith("TOT is necessary")
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    run = Candidate(chunk, (row, row + 1))
+    quoted = engine.quoted_rows(run, analyse("Walk me through the stages of training of trainers."))
+    assert quoted == (row - 2, row - 1, row) and sentences[row - 2].text.startswith("Initially, locals observe")
+    quoted = engine.quoted_rows(run, analyse("Why is training of trainers necessary?"))
+    assert quoted == (row - 1, row, row + 1)  # "... because the number of foreign experts ... is limited"
+    # One sentence that lists ways ("firstly ..., and secondly ...") is no chain of steps: the
+    # answer after "That is why ..." stays.
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("That is why our paper features SME")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    quoted = engine.quoted_rows(Candidate(chunk, (row, row + 1)), analyse("What is the double aim of SME policy?"))
+    assert row + 1 in quoted and "double aim" in sentences[row + 1].text
 
 
 def test_a_damaged_model_file_is_refused_in_one_line_naming_it(tmp_path):
@@ -341,7 +365,7 @@ def test_a_quote_finds_what_it_leans_on_across_a_split_paragraph(engine):
     chunk = engine.reader.chunks[sentences[row].chunk_id]
     assert engine.reader.rows_of_chunk[chunk.id][0] == row  # the split this test is about
     assert engine.reader.paragraph_rows(chunk)[:2] == [row - 2, row - 1]
-    quoted = engine.quoted_rows(Candidate(chunk, (row,)))
+    quoted = engine.quoted_rows(Candidate(chunk, (row,)), analyse("What is it?"))
     assert quoted[:2] == (row - 1, row) and sentences[row - 1].text.startswith("Random copying rarely works")
     answer = engine.ask("What two opposite mistakes should a country avoid when learning from foreign policy?")
     assert "Random copying rarely works" in answer.text and "our country is unique" in answer.text
