@@ -32,6 +32,7 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("What are the steps of training of trainers?", QuestionType.SEQUENCE),  # steps in order, not a list
     ("Instead of realistic steps, what should SME policy avoid?", QuestionType.OTHER),
     ("What minimum wage does Vietnam set for factory workers?", QuestionType.NUMBER),  # a sum of money
+    ("What's the share of manufacturing in Vietnam's GDP?", QuestionType.NUMBER),  # "what's" is "what is"
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
 ])
