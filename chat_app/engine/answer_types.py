@@ -34,6 +34,11 @@ _ACTOR_RE = re.compile(r"\b(government|ministry|ministries|agency|agencies|counc
                        r"prime minister|president|experts|universit(y|ies)|bank)\b", re.IGNORECASE)
 _ENUMERATION_RE = re.compile(r"\((i|ii|a|b|1|2)\)|;|:\s|\b(first(ly)?|second(ly)?|the one|the other|both|"
                              r"including|such as|namely)\b|(,[^,]+){2,}", re.IGNORECASE)
+# What stands in the way: a weakness, a lack, a limit, a failure.
+_PROBLEM_RE = re.compile(r"\b(weak(ness|nesses)?|problems?|limit(ed|s|ation|ations)?|lacks?|lacking|shortcomings?|"
+                         r"drawbacks?|obstacles?|constraints?|bottlenecks?|prevents?|prevented|hinders?|hindered|"
+                         r"fail(s|ed|ure)?|insufficient|inadequate|poor(ly)?|criticized|criticised|unable|cannot)\b",
+                         re.IGNORECASE)
 # A sentence that opens with a step of a sequence, in the order an author tells them.
 _STEP_RE = re.compile(r"(?:^|[.!?]\s+)(first(?:ly)?|initially|at first|to begin with|then|next|second(?:ly)?|"
                       r"third(?:ly)?|after that|afterwards|finally|lastly|eventually)\b", re.IGNORECASE)
@@ -150,6 +155,8 @@ def fits(question: Question, text: str) -> bool:
         return bool(_OUTCOME_RE.search(text))
     if kind is QuestionType.DEFINITION:
         return defines(question.subject, text)
+    if kind is QuestionType.PROBLEM:
+        return bool(_PROBLEM_RE.search(text))
     if kind is QuestionType.SEQUENCE:
         return tells_steps(text)
     if kind is QuestionType.LIST:

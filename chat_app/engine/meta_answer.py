@@ -59,7 +59,8 @@ ASKS = (
                          rf"\b(this|the) ({_DOCUMENT}|overview|review)\b[^?]*\b{_EMPHASIS}\b|"
                          rf"\b(this|the) ({_DOCUMENT}|overview|review)('s)? (main |central |special |primary )?"
                          rf"(focus|topic|subject|theme|scope)\b|"
-                         rf"\bwhat (is|was) (this|the) {_DOCUMENT} (mainly |mostly |chiefly |primarily |really )?about\s*\??$|"
+                         rf"\bwhat (is|was) (this|the) {_DOCUMENT} (mainly |mostly |chiefly |primarily |really )?about"
+                         rf"(,? (in (a nutshell|short|brief|sum|one sentence|a few words)|briefly|overall))?\s*\??$|"
                          rf"\bwhat (is|are) the (main |central )?(focus|topic|subject|theme)s? of (this|the) {_DOCUMENT}\b))",
                          re.IGNORECASE)),
     # Only of the work itself: "Who funded the BUILD unit?" asks what the paper reports.
@@ -69,7 +70,13 @@ ASKS = (
                            rf"(\s+(source|body|agency|organi[sz]ation))?\s+(of|for|behind)\s+{_WORK}|"
                            # the code of the project that paid for it, which a funding note gives
                            rf"\b(project|grant|funding)( file)? (number|no\.?|code|reference)\b|"
-                           rf"\b(code|number) of the ((government-)?funded |underlying |research )(project|study|grant)\b",
+                           rf"\b(code|number) of the ((government-)?funded |underlying |research )(project|study|grant)\b|"
+                           # the larger study it is part of, which a funding note names: "What larger
+                           # research project does this paper belong to?"
+                           rf"\b(larger|bigger|broader|wider|major|overall|parent) (research )?(project|study|programme|"
+                           rf"program|research)\b(?=.*\b(belongs?|belonged|part of)\b)|"
+                           rf"\b(belongs?|belonged|part of)\b.*\b(larger|bigger|broader|wider|major|overall|parent) "
+                           rf"(research )?(project|study|programme|program|research)\b",
                            re.IGNORECASE)),
     # The document's own address, not one it mentions: "the website of JETRO" is not asked here.
     ("website", re.compile(rf"\b(which|what) ([\w'-]+ )?(website|web ?site|url|web address)\b[^?]*\b(the|this|its) "

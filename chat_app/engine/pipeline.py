@@ -58,7 +58,7 @@ _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", Quest
 # Question-level evidence that the best candidate answers at all (AbstainModel's features).
 ABSTAIN_FEATURES = (
     "best_score",  # the reader's logit of the best candidate
-    "best_overlap",  # share of the question's words (by rarity) the best candidate and its section use
+    "best_overlap",  # share of the question's words (by rarity) the best candidate, its section and paragraph use
     "best_similarity",  # cosine of the question and the best candidate's closest sentence
     "unknown_words",  # words of the question that the corpus never uses ("mining", "debt")
     "missing_names",  # names of the question that the best candidate's passage lacks
@@ -212,7 +212,7 @@ class AnswerEngine:
         q = found.analysed
         words, text = self.reader.continued(candidate.chunk)
         lacking = self.vocabulary.missing_names(q, set(words), text)
-        return np.array([score, found.features[best][FEATURES.index("overlap")],
+        return np.array([score, self.reader.overlap_in_paragraph(q, candidate),
                          found.features[best][FEATURES.index("similarity")],
                          len(found.unknown_words) + len(found.unknown_terms), len(lacking)], dtype=np.float32)
 

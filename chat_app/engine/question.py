@@ -52,6 +52,7 @@ class QuestionType(str, Enum):
     REASON = "reason"  # why ...? what explains ...?
     OUTCOME = "outcome"  # what became of ...? is it still ...?: what happened in the end
     DEFINITION = "definition"  # what is X? what is meant by X?
+    PROBLEM = "problem"  # what is its weakness? what went wrong? what is holding it back?
     SEQUENCE = "sequence"  # what are the steps ...? how does ... proceed, step by step?: steps in order
     LIST = "list"  # what are the ...s? which ...s?: several items
     YES_NO = "yes_no"
@@ -79,6 +80,11 @@ _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
                             r"\bhow does ([\w'-]+ ){1,6}(proceed|unfold|play out|progress)\b"),
     (QuestionType.LIST, r"^(list|name)\b|\b(two|three|four|five|several) [a-z]+s\b|^which [a-z]+s\b|"
                         r"^(what|which) (are|were) the (\w+ ){0,3}\w+s\b"),
+    # After LIST ("Which three facts are associated with the problem ...?" asks for the facts),
+    # before DEFINITION ("What is the main weakness of BUILD?" asks for no definition).
+    (QuestionType.PROBLEM, r"\b(weakness(es)?|problems?|limitations?|drawbacks?|shortcomings?|obstacles?|bottlenecks?|"
+                           r"constraints?|downsides?|pitfalls?|flaws?|went wrong|go wrong|goes wrong|"
+                           r"hold(s|ing)? ([\w'-]+ ){0,4}back|held ([\w'-]+ ){0,4}back)\b|\bwhat is wrong\b"),
     (QuestionType.DEFINITION, r"^(what (is|are|was|were) (a |an |the )?[^?]{2,50}\??$|what is meant by\b|"
                               r"what do(es)? [^?]+ (mean|stand for)\b)|\bdefines?\b"),
     (QuestionType.YES_NO, r"^(is|are|was|were|does|did|do|can|could|should|has|have)\b"),

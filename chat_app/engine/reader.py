@@ -232,11 +232,30 @@ class Reader:
         """The passage's words and text, with those of the chunk before when the passage goes on
         with its paragraph: "Differences among these five economies ..." opens a chunk of its
         own where the chunk size split the paragraph, and is about the five it named before."""
+        before = self.continues(chunk)
+        if before is None:
+            return self.passage_words(chunk), chunk.text
+        return self.passage_words(chunk) | self.passage_words(before), f"{before.text} {chunk.text}"
+
+    def continues(self, chunk: Chunk) -> Chunk | None:
+        """The chunk whose paragraph this one goes on with (the chunk size split it), or None."""
         rows = self.rows_of_chunk.get(chunk.id, [])
         if not rows or chunk.kind is ChunkKind.TABLE_ROW or not rows[0] or not self._same_paragraph(rows[0] - 1, rows[0]):
-            return self.passage_words(chunk), chunk.text
-        before = self.chunks[self.data.sentences[rows[0] - 1].chunk_id]
-        return self.passage_words(chunk) | self.passage_words(before), f"{before.text} {chunk.text}"
+            return None
+        return self.chunks[self.data.sentences[rows[0] - 1].chunk_id]
+
+    def overlap_in_paragraph(self, question: Question, candidate: Candidate) -> float:
+        """The overlap feature, counting the words of the paragraph the candidate's passage goes
+        on with: "Differences among these five economies ..." answers a question that names the
+        five, named before the chunk size split the paragraph. (For the reader's choice among
+        candidates, counting context gained nothing; for whether the best one answers, it is the
+        passage as a reader sees it.)"""
+        weighted, synonyms = self.question_stems(question)
+        stems = frozenset().union(*(self.stems(r) for r in candidate.rows)) | self.topic_stems(candidate.chunk)
+        before = self.continues(candidate.chunk) if candidate.cell is None else None
+        if before is not None:
+            stems |= frozenset().union(*(self.stems(r) for r in self.rows_of_chunk.get(before.id, [])))
+        return self.overlap(weighted, synonyms, stems)
 
     def passage_words(self, chunk: Chunk) -> frozenset[str]:
         """A passage's words in match form, source citations out of prose (cached per chunk).

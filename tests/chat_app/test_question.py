@@ -32,6 +32,10 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("What are the steps of training of trainers?", QuestionType.SEQUENCE),  # steps in order, not a list
     ("Instead of realistic steps, what should SME policy avoid?", QuestionType.OTHER),
     ("What minimum wage does Vietnam set for factory workers?", QuestionType.NUMBER),  # a sum of money
+    ("What is holding the linkage unit back?", QuestionType.PROBLEM),
+    ("What went wrong with the programme?", QuestionType.PROBLEM),
+    ("What is the main weakness of the linkage unit?", QuestionType.PROBLEM),  # no definition asked for
+    ("Which three facts are associated with the problem of weak value creation?", QuestionType.LIST),
     ("What's the share of manufacturing in Vietnam's GDP?", QuestionType.NUMBER),  # "what's" is "what is"
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
@@ -104,12 +108,16 @@ def test_a_figure_must_be_the_asked_country_s():
     ("What does the study mainly focus on?", "scope"),
     ("which two policy areas does the paper zoom in on", "scope"),
     ("Which two areas does this overview single out for special attention?", "scope"),
+    ("what is the report about, in short?", "scope"),
     ("Why does the paper centre on SME policy?", None),  # its reason, which the paper argues
     ("What is Malaysia's SME policy focused on nowadays?", None),
     ("What does the paper say about Malaysia's focus on SMEs?", None),
     ("Who paid for this research?", "funding"),
     ("Was the study funded by JICA or by someone else?", "funding"),
     ("What is the funding source of the paper?", "funding"),
+    # the larger study it is part of, which its funding note names
+    ("Which bigger research programme is this study part of?", "funding"),
+    ("Does the article belong to a wider research project?", "funding"),
     ("Who funded the research behind this study?", "funding"),
     ("What is the project file number of the study this paper belongs to?", "funding"),
     ("What is the reference code of the government-funded project behind this study?", "funding"),
@@ -120,6 +128,7 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Which authors does the paper cite on selective policy?", None),
     # funding and websites the paper reports on, not its own
     ("Who funded the BUILD unit?", None),
+    ("Which larger firms buy from the suppliers?", None),
     ("Who pays for the research institutes in Taiwan?", None),
     ("Who funds the work of JICA?", None),
     ("What is the reference number of the JICA project in Ethiopia?", None),
@@ -187,6 +196,9 @@ def test_a_numbered_name_may_be_written_as_initials_and_number(name, text, found
     ("What does the paper say about handholding support?", []),  # a topic it covers
     ("What do the authors say about making local firms stronger?", []),  # "strong" is its word
     ("What is Vietnam's exchange rate?", []),  # no view asked for: the other checks decide
+    # what the topic does is no topic: "the impact of" the topic
+    ("How does the paper assess the effect of inflation on Vietnamese firms?", ["inflation"]),
+    ("How does the paper assess the role of handholding?", []),
     # the people a topic concerns, a question instead of a topic, words that place it in time
     ("What does the paper recommend for Vietnamese policymakers?", []),
     ("What does the paper argue about why Vietnam lags behind its neighbours?", []),
@@ -271,3 +283,9 @@ def test_a_sum_of_money_is_answered_only_in_money(question, text, answers):
     from chat_app.engine.answer_types import asks_money, gives_money
 
     assert (not asks_money(analyse(question)) or gives_money(text)) is answers
+
+
+def test_a_weakness_is_answered_by_what_stands_in_the_way():
+    question = analyse("What is holding the linkage unit back?")
+    assert fits(question, "However, one weakness of BUILD is the limited staff and budget.")
+    assert not fits(question, "BUILD is responsible for the Vendors Meet Customers Program.")

@@ -276,6 +276,27 @@ def test_a_run_that_leans_back_leaves_room_to_quote_what_it_leans_on(engine):
     assert answer.citations[0].quote.startswith("A related issue is the importance of training of trainers")
 
 
+def test_whether_the_best_passage_answers_counts_the_paragraph_it_goes_on_with(engine):
+    """"Differences among these five economies ..." opens a chunk where the chunk size split its
+    paragraph: the reader's overlap sees none of the five countries a question names, the
+    abstention's overlap sees them in the paragraph's first part."""
+    from chat_app.engine.reader import Candidate
+
+    sentences = engine.searcher.data.sentences
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("Differences among these five economies")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    assert engine.reader.continues(chunk) is not None
+    question = analyse("Singapore, Malaysia, Thailand and Indonesia had similar policies: why are incomes so different?")
+    found = engine.deliberate(question.text)
+    [i] = [i for i, c in enumerate(found.candidates) if c.rows == (row,)]
+    in_paragraph = engine.reader.overlap_in_paragraph(found.analysed, Candidate(chunk, (row,)))
+    assert in_paragraph > found.features[i][FEATURES.index("overlap")] + 0.2
+    # a passage that opens its paragraph has nothing more to count
+    [row] = [r for r, s in enumerate(sentences) if s.text.startswith("However, the presence of MNCs")]
+    chunk = engine.reader.chunks[sentences[row].chunk_id]
+    assert engine.reader.continues(chunk) is None
+
+
 def test_steps_are_quoted_from_the_first_step(engine):
     """A run that opens on the last step ("Finally, ...") leans back through "Then ..." to
     "Initially, ..."; with the sentence after it, the chain is over MAX_SENTENCES, and the steps
