@@ -58,7 +58,7 @@ _ANSWER_NOUNS = {QuestionType.YEAR: "year", QuestionType.NUMBER: "figure", Quest
 # Question-level evidence that the best candidate answers at all (AbstainModel's features).
 ABSTAIN_FEATURES = (
     "best_score",  # the reader's logit of the best candidate
-    "best_overlap",  # share of the question's words (by rarity) the best candidate, its section and paragraph use
+    "best_overlap",  # the best candidate's overlap feature
     "best_similarity",  # cosine of the question and the best candidate's closest sentence
     "unknown_words",  # words of the question that the corpus never uses ("mining", "debt")
     "missing_names",  # names of the question that the best candidate's passage lacks
@@ -212,7 +212,7 @@ class AnswerEngine:
         q = found.analysed
         words, text = self.reader.continued(candidate.chunk)
         lacking = self.vocabulary.missing_names(q, set(words), text)
-        return np.array([score, self.reader.overlap_in_paragraph(q, candidate),
+        return np.array([score, found.features[best][FEATURES.index("overlap")],
                          found.features[best][FEATURES.index("similarity")],
                          len(found.unknown_words) + len(found.unknown_terms), len(lacking)], dtype=np.float32)
 
@@ -256,7 +256,7 @@ class AnswerEngine:
     def about_document(self, found: Deliberation) -> MetaQuote | None:
         """The document's own lines, when the question asks about the document itself (its
         authors, title, date, DOI); the document is that of the best passage."""
-        return meta_quote(found.rewritten, found.hits[0].chunk.doc, self.reader) if found.hits else None
+        return meta_quote(found.analysed.text, found.hits[0].chunk.doc, self.reader) if found.hits else None
 
     def table_source(self, found: Deliberation) -> list[SourceLine]:
         """The lines under a table (its source, its notes), when the question asks about them."""

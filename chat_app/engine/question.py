@@ -106,8 +106,8 @@ def analyse(text: str) -> Question:
     clean = " ".join(fold(text).split())
     clean = re.sub(r"\b(?:South|S\.) Korea\b", "Korea", clean)  # the paper's "Korea" is South Korea
     clean = re.sub(r"\bViet Nam\b", "Vietnam", clean, flags=re.IGNORECASE)  # the official spelling, two words
-    # "What's Vietnam's minimum wage?" asks what "What is ...?" asks.
-    clean = re.sub(r"\b(what|who|how|where|when|which)'s\b", r"\1 is", clean, flags=re.IGNORECASE)
+    # "What's Vietnam's minimum wage?" (or "whats") asks what "What is ...?" asks.
+    clean = re.sub(r"\b(what|who|how|where|when|which)'?s\b", r"\1 is", clean, flags=re.IGNORECASE)
     lower = clean.lower()
     kind = next((candidate for candidate, pattern in _TYPE_PATTERNS if re.search(pattern, lower)), QuestionType.OTHER)
     tokens = words(clean)

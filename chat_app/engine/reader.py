@@ -34,7 +34,8 @@ MAX_ANSWER_CHARS = 600  # an answer's text; a longer one is cut (AnswerEngine.an
 # (AnswerEngine.quoted_rows) keep within it, so that a quote is not cut before its answer.
 MAX_QUOTE_CHARS = MAX_ANSWER_CHARS - 10
 FEATURES = (
-    "overlap",  # share of the question's words, weighted by rarity, that the candidate and its section use
+    "overlap",  # share of the question's words, weighted by rarity, that the candidate, its section and
+    # the start of its paragraph that the chunk size split off (Reader.split_off_stems) use
     "answer_type",  # the candidate holds what the question asks for: a year, a figure, a cause, an actor ...
     "length",  # sentences beyond the first
     "continuation",  # it opens with "It", "This", "These" ... and the sentence it leans on is quoted with it
@@ -113,6 +114,7 @@ class Reader:
         self.tables = rows_by_table(data.chunks)
         self._stems: dict[int, frozenset[str]] = {}
         self._topic_stems: dict[str, frozenset[str]] = {}
+        self._split_off: dict[str, frozenset[str]] = {}
         self._passage_words: dict[str, frozenset[str]] = {}
         total = sum(data.word_counts.values()) or 1
         counts: dict[str, int] = {}
@@ -244,19 +246,6 @@ class Reader:
             return None
         return self.chunks[self.data.sentences[rows[0] - 1].chunk_id]
 
-    def overlap_in_paragraph(self, question: Question, candidate: Candidate) -> float:
-        """The overlap feature, counting the words of the paragraph the candidate's passage goes
-        on with: "Differences among these five economies ..." answers a question that names the
-        five, named before the chunk size split the paragraph. (For the reader's choice among
-        candidates, counting context gained nothing; for whether the best one answers, it is the
-        passage as a reader sees it.)"""
-        weighted, synonyms = self.question_stems(question)
-        stems = frozenset().union(*(self.stems(r) for r in candidate.rows)) | self.topic_stems(candidate.chunk)
-        before = self.continues(candidate.chunk) if candidate.cell is None else None
-        if before is not None:
-            stems |= frozenset().union(*(self.stems(r) for r in self.rows_of_chunk.get(before.id, [])))
-        return self.overlap(weighted, synonyms, stems)
-
     def passage_words(self, chunk: Chunk) -> frozenset[str]:
         """A passage's words in match form, source citations out of prose (cached per chunk).
         In a table the year of a column's source is the year of its figures: "Easy doing
@@ -286,6 +275,23 @@ class Reader:
         cached = self._stems.get(row)
         if cached is None:
             cached = self._stems[row] = _terms(self.data.sentences[row].text)
+        return cached
+
+    def split_off_stems(self, chunk: Chunk) -> frozenset[str]:
+        """Stems of the sentences of the chunk's paragraph that the chunk size left in the chunk
+        before: "Differences among these five economies ..." opens a chunk of its own, and its
+        paragraph named the five before the split. The split is ours, not the author's; a
+        paragraph that opens its chunk has none."""
+        cached = self._split_off.get(chunk.id)
+        if cached is None:
+            rows = self.rows_of_chunk.get(chunk.id, [])
+            before = []
+            if rows and chunk.kind is not ChunkKind.TABLE_ROW:
+                row = rows[0]
+                while row > 0 and self._same_paragraph(row - 1, row):
+                    row -= 1
+                    before.append(row)
+            cached = self._split_off[chunk.id] = frozenset().union(*(self.stems(r) for r in before))
         return cached
 
     def topic_stems(self, chunk: Chunk) -> frozenset[str]:
@@ -345,7 +351,8 @@ class Reader:
             return any(fitting[r] for r in c.rows)
 
         for i, c in enumerate(candidates):
-            stems = frozenset().union(*(self.stems(r) for r in c.rows)) | self.topic_stems(c.chunk)
+            stems = frozenset().union(*(self.stems(r) for r in c.rows)) | self.topic_stems(c.chunk) \
+                | (self.split_off_stems(c.chunk) if c.cell is None else frozenset())
             first = self.data.sentences[c.rows[0]]
             is_row = c.chunk.kind is ChunkKind.TABLE_ROW
             out[i, :-len(COSINES)] = (

@@ -37,6 +37,7 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("What is the main weakness of the linkage unit?", QuestionType.PROBLEM),  # no definition asked for
     ("Which three facts are associated with the problem of weak value creation?", QuestionType.LIST),
     ("What's the share of manufacturing in Vietnam's GDP?", QuestionType.NUMBER),  # "what's" is "what is"
+    ("whats the share of manufacturing in Vietnam's GDP", QuestionType.NUMBER),
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
 ])
