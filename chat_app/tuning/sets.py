@@ -24,7 +24,8 @@ HELD_OUT = [Path("eval/dev.jsonl"), Path("eval/test.jsonl"), Path("eval/blind_fi
             Path("eval/blind_ten.jsonl"), Path("eval/blind_eleven.jsonl"), Path("eval/blind_twelve.jsonl"),
             Path("eval/blind_thirteen.jsonl"), Path("eval/blind_fourteen.jsonl"), Path("eval/blind_fifteen.jsonl"),
             Path("eval/blind_sixteen.jsonl"), Path("eval/blind_seventeen.jsonl"), Path("eval/blind_eighteen.jsonl"),
-            Path("eval/blind_nineteen.jsonl"), Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl")]
+            Path("eval/blind_nineteen.jsonl"), Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl"),
+            Path("eval/blind_twentytwo.jsonl"), Path("eval/blind_twentythree.jsonl")]
 # Every set is reported on its own, so the gap between what was tuned on (train) and what was
 # not (dev, test, the blind sets) shows at every run. In the order the sets were written.
 DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"),
@@ -39,5 +40,6 @@ DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("
                 Path("eval/blind_eleven.jsonl"), Path("eval/blind_twelve.jsonl"), Path("eval/blind_thirteen.jsonl"),
                 Path("eval/blind_fourteen.jsonl"), Path("eval/blind_fifteen.jsonl"), Path("eval/blind_sixteen.jsonl"),
                 Path("eval/blind_seventeen.jsonl"), Path("eval/blind_eighteen.jsonl"), Path("eval/blind_nineteen.jsonl"),
-                Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl")]
+                Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl"), Path("eval/blind_twentytwo.jsonl"),
+                Path("eval/blind_twentythree.jsonl")]
 DEFAULT_TEST = Path("eval/test.jsonl")
