@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from chat_app.engine.coverage import without_citations
-from chat_app.engine.question import COUNTRIES, Question, QuestionType, proper_names
+from chat_app.engine.question import COUNTRIES, MONEY_NOUNS, Question, QuestionType, proper_names
 from index.tokens import DEMONYMS, fold
 
 # "Tables 1 and 2", "section 4.2": numbers that point at parts of the paper.
@@ -40,7 +40,7 @@ _PROBLEM_RE = re.compile(r"\b(weak(ness|nesses)?|problems?|limit(ed|s|ation|atio
                          r"fail(s|ed|ure)?|insufficient|inadequate|poor(ly)?|criticized|criticised|unable|cannot)\b",
                          re.IGNORECASE)
 # A sentence that opens with a step of a sequence, in the order an author tells them.
-_STEP_RE = re.compile(r"(?:^|[.!?]\s+)(first(?:ly)?|initially|at first|to begin with|then|next|second(?:ly)?|"
+_STEP_RE = re.compile(r"(?:^|[.!?][\"')\]]?\s+)(first(?:ly)?|initially|at first|to begin with|then|next|second(?:ly)?|"
                       r"third(?:ly)?|after that|afterwards|finally|lastly|eventually)\b", re.IGNORECASE)
 _DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|means|stands? for)\b" \
            r"|\b(?:is|are|called|known as)\s+(?:an? |the )?{subject}s?\b|\({subject}\)|\b{subject}s?\s*\("
@@ -69,10 +69,15 @@ _SPAN_RE = re.compile(r"\b(?:between\s+)?(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|un
 _FROM_TO_RE = re.compile(r"\bfrom\s+(?:US\\?\$\s*)?\d[\d,.]*\s*%?[^.;]{0,40}?\bto\s+(?:US\\?\$\s*)?\d")
 
 
-# A question after a sum of money, and a text that gives one (a currency, by sign or name).
-_ASKS_MONEY_RE = re.compile(r"\b(spend|spent|spending|costs?|budgets?|funding|money|paid|pay|prices?|salar(y|ies)|"
-                           r"wages?|fees?|expenditures?)\b|\bhow much (did|does|do|was|were|has|have) [\w' -]+ "
-                           r"(provide|give|allocate|receive|commit|grant|invest)\b", re.IGNORECASE)
+# A question after a sum of money: what something costs or is paid, spent, funded with; not
+# "how much attention did X pay", "what percentage of the budget", "how much have costs risen".
+_ASKS_MONEY_RE = re.compile(rf"\b({MONEY_NOUNS}|money)\b|\bhow much (funding|funds?|financing|investment)\b|"
+                           r"\bhow much (did|does|do|was|were|has|have|is|are|will) "
+                           r"[\w' -]+ (spend|spent|pay|paid|cost|fund|funded|invest|invested|provide|give|allocate|"
+                           r"receive|commit|grant|earn|charge)\b", re.IGNORECASE)
+_NOT_MONEY_RE = re.compile(r"\bhow many\b|\bper ?cent|\bpercentage|\bshare\b|\bproportion|\bratio\b|\brate\b|"
+                          r"\battention\b|\b(risen|rise|rose|grow|grown|grew|increase[ds]?|fall|fell|fallen|change[ds]?)\b",
+                          re.IGNORECASE)
 # "... where no or little fee is charged" answers what firms pay, with no figure.
 _MONEY_RE = re.compile(r"(US\\?\$|\$|€|£|¥)|\b(dollars?|yen|dong|VND|USD|euros?|birr|baht|ringgit|rupiah|fees?|"
                        r"charged|free of charge)\b", re.IGNORECASE)
@@ -80,7 +85,8 @@ _MONEY_RE = re.compile(r"(US\\?\$|\$|€|£|¥)|\b(dollars?|yen|dong|VND|USD|eur
 
 def asks_money(question: Question) -> bool:
     """"How much did JICA spend on ...?", "What minimum wage ...?": a figure answers only in money."""
-    return question.type is QuestionType.NUMBER and bool(_ASKS_MONEY_RE.search(question.text))
+    return question.type is QuestionType.NUMBER and bool(_ASKS_MONEY_RE.search(question.text)) \
+        and not _NOT_MONEY_RE.search(question.text)
 
 
 def gives_money(text: str) -> bool:

@@ -21,7 +21,7 @@ _TOPIC_FRAME_RE = re.compile(
     r"\b(?:paper|authors?|study|report|article|document)\s+(?:\w+\s+)?(?:say|says|said|recommends?|suggests?|"
     r"proposes?|advises?|concludes?|argues?|assess(?:es)?|discuss(?:es)?|thinks?)\s+"
     # "... assess the impact of covid-19 on ...": what the topic does is no topic
-    r"(?:the\s+(?:impact|effects?|role|consequences?|influence)\s+)?(?:about|on|for|regarding|concerning|of)\s+([^?]+)|\b(?:position|view|stance)s?\b[^?]*?\b(?:on|about|regarding)\s+([^?]+)",
+    r"(?:the\s+(?:impacts?|effects?|roles?|consequences?|influences?)\s+)?(?:about|on|for|regarding|concerning|of)\s+([^?]+)|\b(?:position|view|stance)s?\b[^?]*?\b(?:on|about|regarding)\s+([^?]+)",
     re.IGNORECASE)
 
 

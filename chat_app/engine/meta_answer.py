@@ -71,12 +71,14 @@ ASKS = (
                            # the code of the project that paid for it, which a funding note gives
                            rf"\b(project|grant|funding)( file)? (number|no\.?|code|reference)\b|"
                            rf"\b(code|number) of the ((government-)?funded |underlying |research )(project|study|grant)\b|"
-                           # the larger study it is part of, which a funding note names: "What larger
-                           # research project does this paper belong to?"
-                           rf"\b(larger|bigger|broader|wider|major|overall|parent) (research )?(project|study|programme|"
+                           # the larger study the work itself is part of, which a funding note names:
+                           # "What larger research project does this paper belong to?"; not "Is BUILD
+                           # part of a broader programme?"
+                           rf"^(?=.*\b((this|the|its) ({_DOCUMENT}|research|work)|it)\b).*?"
+                           rf"(\b(larger|bigger|broader|wider|major|overall|parent) (research )?(project|study|programme|"
                            rf"program|research)\b(?=.*\b(belongs?|belonged|part of)\b)|"
                            rf"\b(belongs?|belonged|part of)\b.*\b(larger|bigger|broader|wider|major|overall|parent) "
-                           rf"(research )?(project|study|programme|program|research)\b",
+                           rf"(research )?(project|study|programme|program|research)\b)",
                            re.IGNORECASE)),
     # The document's own address, not one it mentions: "the website of JETRO" is not asked here.
     ("website", re.compile(rf"\b(which|what) ([\w'-]+ )?(website|web ?site|url|web address)\b[^?]*\b(the|this|its) "

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from chat_app.engine.answer_types import asks_money, fits as holds_answer_type, gives_money, period_only, tells_steps
+from chat_app.engine.answer_types import asks_money, gives_money, period_only, tells_steps
 from chat_app.engine.coverage import Vocabulary
 from chat_app.engine.followup import resolve_in_context
 from chat_app.engine.markdown_text import markdown_source_text
@@ -320,14 +320,15 @@ class AnswerEngine:
         """The candidate's sentences, with the ones before when the first opens with "It",
         "This", "These" ... (a quote must say what it is about), and the one after when it
         continues the last ("It must be explained by ...") or the last announces it ("... has
-        two distinct purposes."); at most MAX_SENTENCES and MAX_QUOTE_CHARS. (Measured on the
-        training questions: quoting the continuation too gained 1.5 points, median length same.)"""
+        two distinct purposes."); a `question` for steps gets them from the first. At most
+        MAX_SENTENCES and MAX_QUOTE_CHARS. (Measured on the training questions: quoting the
+        continuation too gained 1.5 points, median length same.)"""
         rows = candidate.rows
         if candidate.chunk.kind is ChunkKind.TABLE_ROW:
             return rows
         sentences = self.searcher.data.sentences
         around = self.reader.paragraph_rows(candidate.chunk)
-        first, last = around.index(rows[0]), around.index(rows[-1])
+        first = around.index(rows[0])
 
         def fits(widened: tuple[int, ...]) -> bool:
             return len(widened) <= MAX_SENTENCES and \
@@ -341,19 +342,18 @@ class AnswerEngine:
         while back > 0 and leans_back(sentences[around[back]].text):
             back -= 1
         chain = tuple(around[back:first])
-        # Steps quoted without the steps before them ("Then they themselves teach ... Finally,
-        # ...") mislead: when the whole chain does not fit and it tells steps, the candidate's
-        # own sentences after the steps give way to it, unless they hold what the question asks
-        # for ("Why is TOT necessary?" is answered by "TOT is necessary ... because ...").
-        steps = next((i for i in range(1, len(rows)) if not leans_back(sentences[rows[i]].text)
-                      and not holds_answer_type(question, sentences[rows[i]].text)), len(rows))
+        # A question for steps is answered from the first step: "Finally, ..." leans through
+        # "Then ..." back to "Initially, ...", and when the chain and the candidate's sentences
+        # after its first are over MAX_SENTENCES, those sentences give way to the steps. (Other
+        # questions keep the sentence the reader chose: "TOT is necessary because ...".)
         if back < first - 1 and fits(chain + rows):
             rows = chain + rows
-        elif back < first - 1 and steps < len(rows) and fits(chain + rows[:steps]) \
-                and tells_steps(" ".join(sentences[r].text for r in chain + rows[:steps])):
-            rows = chain + rows[:steps]
+        elif back < first - 1 and question.type is QuestionType.SEQUENCE and fits(chain + rows[:1]) \
+                and tells_steps(" ".join(sentences[r].text for r in chain + rows[:1])):
+            rows = chain + rows[:1]
         elif back < first and fits((around[first - 1],) + rows):
             rows = (around[first - 1],) + rows
+        last = around.index(rows[-1])
         following = around[last + 1] if last + 1 < len(around) else None
         if following is not None and (announces(sentences[rows[-1]].text) or leans_back(sentences[following].text)) \
                 and fits(rows + (following,)):

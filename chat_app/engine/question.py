@@ -39,10 +39,11 @@ currently today nowadays
 YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # a year a question or a table column names
 _CITED_RE = re.compile(r"\b[A-Z][\w-]+(?:,? (?:and|&) [A-Z][\w-]+| et al\.?)?,? \(?(?:19|20)\d\d[a-z]?\)")
 # Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
-_MONEY = r"wages?|salar(y|ies)|price|cost|budget|fees?|spending|expenditure|funding"
+# Sums of money a question may ask for (answer_types.asks_money reads them too).
+MONEY_NOUNS = r"wages?|salar(y|ies)|prices?|costs?|budgets?|fees?"
 _MEASURE = (r"share|percentage|per ?cent|proportion|rate|ratio|amount|number|level|value|figure|size|income|"
             r"gdp|growth|population|surplus|deficit|revenue|capital|investment|ranking|rank|debt|inflation|"
-            rf"unemployment|exports?|imports?|value[- ]added|score|total|{_MONEY}")
+            rf"unemployment|exports?|imports?|value[- ]added|score|total|{MONEY_NOUNS}")
 
 
 class QuestionType(str, Enum):
@@ -65,7 +66,10 @@ _TYPE_PATTERNS: list[tuple[QuestionType, str]] = [
     (QuestionType.NUMBER, rf"\bhow (much|many|fast|quickly|large|big|high|low|far)\b|"
                           rf"^(what|which) ({_MEASURE})\b|"
                           rf"^(what|which) (is|was|were|are) (the )?([\w'-]+ ){{0,5}}({_MEASURE})\b|"
-                          rf"^what ([\w'-]+ ){{1,2}}({_MONEY})\b"),  # "What minimum wage does ...?"
+                          # "What minimum wage does ...?": words that qualify the sum, not a verb
+                          # ("What role does funding ...") nor a kind ("What kinds of fees ...")
+                          rf"^what ((?!(does|do|did|is|are|was|were|has|have|role|kinds?|types?|sorts?|of)\b)"
+                          rf"[\w'-]+ ){{1,2}}({MONEY_NOUNS})\b"),
     # After REASON and NUMBER: "Why is Vietnam still ...?" asks a cause, "How many ... still
     # exist?" a figure.
     (QuestionType.OUTCOME, r"\bwhat (became|has become|happened|has happened) (of|to)\b|"
@@ -107,6 +111,8 @@ def analyse(text: str) -> Question:
     clean = re.sub(r"\b(?:South|S\.) Korea\b", "Korea", clean)  # the paper's "Korea" is South Korea
     clean = re.sub(r"\bViet Nam\b", "Vietnam", clean, flags=re.IGNORECASE)  # the official spelling, two words
     # "What's Vietnam's minimum wage?" (or "whats") asks what "What is ...?" asks.
+    clean = re.sub(r"\b(what|who|how|where|when|which)'?s (happened|become|been|gone|changed)\b", r"\1 has \2", clean,
+                   flags=re.IGNORECASE)  # "What's happened to the ILP?"
     clean = re.sub(r"\b(what|who|how|where|when|which)'?s\b", r"\1 is", clean, flags=re.IGNORECASE)
     lower = clean.lower()
     kind = next((candidate for candidate, pattern in _TYPE_PATTERNS if re.search(pattern, lower)), QuestionType.OTHER)

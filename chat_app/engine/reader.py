@@ -279,19 +279,20 @@ class Reader:
 
     def split_off_stems(self, chunk: Chunk) -> frozenset[str]:
         """Stems of the sentences of the chunk's paragraph that the chunk size left in the chunk
-        before: "Differences among these five economies ..." opens a chunk of its own, and its
-        paragraph named the five before the split. The split is ours, not the author's; a
-        paragraph that opens its chunk has none."""
+        before it (Reader.continues): "Differences among these five economies ..." opens a chunk
+        of its own, and its paragraph named the five before the split. The split is ours, not
+        the author's, so every candidate of the chunk counts them; a chunk that opens its
+        paragraph has none."""
         cached = self._split_off.get(chunk.id)
         if cached is None:
-            rows = self.rows_of_chunk.get(chunk.id, [])
-            before = []
-            if rows and chunk.kind is not ChunkKind.TABLE_ROW:
-                row = rows[0]
-                while row > 0 and self._same_paragraph(row - 1, row):
+            before = self.continues(chunk)
+            rows = []
+            if before is not None:
+                row = self.rows_of_chunk[chunk.id][0]
+                while row > 0 and self.data.sentences[row - 1].chunk_id == before.id and self._same_paragraph(row - 1, row):
                     row -= 1
-                    before.append(row)
-            cached = self._split_off[chunk.id] = frozenset().union(*(self.stems(r) for r in before))
+                    rows.append(row)
+            cached = self._split_off[chunk.id] = frozenset().union(*(self.stems(r) for r in rows))
         return cached
 
     def topic_stems(self, chunk: Chunk) -> frozenset[str]:

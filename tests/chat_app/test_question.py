@@ -37,6 +37,8 @@ from chat_app.engine.question import QuestionType, analyse, proper_names
     ("What is the main weakness of the linkage unit?", QuestionType.PROBLEM),  # no definition asked for
     ("Which three facts are associated with the problem of weak value creation?", QuestionType.LIST),
     ("What's the share of manufacturing in Vietnam's GDP?", QuestionType.NUMBER),  # "what's" is "what is"
+    ("What's happened to the ILP?", QuestionType.OUTCOME),  # "what's" is "what has" here
+    ("What role does funding play in BUILD?", QuestionType.OTHER),  # no sum asked for
     ("whats the share of manufacturing in Vietnam's GDP", QuestionType.NUMBER),
     # a measure word far from the question word does not make a figure question
     ("What does the correlation between income level and policy quality suggest?", QuestionType.OTHER),
@@ -129,6 +131,8 @@ def test_a_figure_must_be_the_asked_country_s():
     ("Which authors does the paper cite on selective policy?", None),
     # funding and websites the paper reports on, not its own
     ("Who funded the BUILD unit?", None),
+    ("Is BUILD part of a broader research programme?", None),
+    ("Which major project is the kaizen program part of?", None),
     ("Which larger firms buy from the suppliers?", None),
     ("Who pays for the research institutes in Taiwan?", None),
     ("Who funds the work of JICA?", None),
@@ -200,6 +204,7 @@ def test_a_numbered_name_may_be_written_as_initials_and_number(name, text, found
     # what the topic does is no topic: "the impact of" the topic
     ("How does the paper assess the effect of inflation on Vietnamese firms?", ["inflation"]),
     ("How does the paper assess the role of handholding?", []),
+    ("How does the paper assess the impacts of inflation on firms?", ["inflation"]),
     # the people a topic concerns, a question instead of a topic, words that place it in time
     ("What does the paper recommend for Vietnamese policymakers?", []),
     ("What does the paper argue about why Vietnam lags behind its neighbours?", []),
@@ -277,7 +282,10 @@ def test_steps_are_told_sentence_by_sentence():
     ("What is the annual budget of the unit?", "Its budget is 40 million baht a year.", True),
     ("How much do firms pay for handholding?", "Support where no or little fee is charged.", True),
     ("What minimum wage does Vietnam set?", "In 2017 per capita income was 2,160.", False),
-    # a figure that is not money is not asked for in money
+    # a figure that is not money is not asked for in money; nor are attention, shares and changes
+    ("How much attention did Malaysia pay to SMEs?", "Malaysia elevated SME policy 20 years ago.", True),
+    ("What percentage of the budget goes to SMEs?", "About 5% of it.", True),
+    ("How much have labour costs risen in China?", "They rose by 40%.", True),
     ("How many experts did the project train?", "The project aims to produce about 400 experts.", True),
 ])
 def test_a_sum_of_money_is_answered_only_in_money(question, text, answers):

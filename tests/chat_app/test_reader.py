@@ -110,7 +110,7 @@ def test_the_reader_l2_moves_from_its_default_only_for_more_than_one_question(mo
                        positive=x[:, 0] == x[:, 0].max())
 
     examples = [question() for _ in range(40)]
-    for margin, chosen in ((0.5, fitting.READER_L2_DEFAULT), (2.0, 0.01)):
+    for margin, chosen in ((0.5, fitting.READER_L2_DEFAULT), (1.0, fitting.READER_L2_DEFAULT), (2.0, 0.01)):
         # top-1 right per L2: the default's figure, and 0.01 better by `margin` questions
         right = {l2: 20 + (margin if l2 == 0.01 else 0) for l2 in fitting.READER_L2}
         monkeypatch.setattr(fitting, "fit_reader", lambda ex, l2, drop=frozenset(): SimpleNamespace(
