@@ -42,6 +42,7 @@ _PROBLEM_RE = re.compile(r"\b(weak(ness|nesses)?|problems?|limit(ed|s|ation|atio
 # A sentence that opens with a step of a sequence, in the order an author tells them.
 _STEP_RE = re.compile(r"(?:^|[.!?][\"')\]]?\s+)(first(?:ly)?|initially|at first|to begin with|then|next|second(?:ly)?|"
                       r"third(?:ly)?|after that|afterwards|finally|lastly|eventually)\b", re.IGNORECASE)
+_PAIR_ASKED_RE = re.compile(r"\b(two|both|pair of)\b", re.IGNORECASE)
 _DEFINES = r"\b{subject}s?\b(?:\s*\([^)]*\))?,?\s+(?:is|are|was|were|refers? to|means|stands? for)\b" \
            r"|\b(?:is|are|called|known as)\s+(?:an? |the )?{subject}s?\b|\({subject}\)|\b{subject}s?\s*\("
 
@@ -166,5 +167,7 @@ def fits(question: Question, text: str) -> bool:
     if kind is QuestionType.SEQUENCE:
         return tells_steps(text)
     if kind is QuestionType.LIST:
-        return bool(_ENUMERATION_RE.search(text))
+        # Two items are most often joined by "and": "SME policy and FDI-local firm linkage policy".
+        pair = bool(_PAIR_ASKED_RE.search(question.text)) and bool(re.search(r"\band\b", text, re.IGNORECASE))
+        return pair or bool(_ENUMERATION_RE.search(text))
     return False

@@ -298,3 +298,11 @@ def test_a_weakness_is_answered_by_what_stands_in_the_way():
     question = analyse("What is holding the linkage unit back?")
     assert fits(question, "However, one weakness of BUILD is the limited staff and budget.")
     assert not fits(question, "BUILD is responsible for the Vendors Meet Customers Program.")
+
+
+def test_two_items_asked_for_may_be_joined_by_and():
+    question = analyse("What are the two key components of national capacity building?")
+    assert fits(question, "We highlight SME policy and FDI-local firm linkage policy, the two key components.")
+    # "and" alone is no list for a question that does not ask for two
+    assert not fits(analyse("What are the key components of national capacity building?"),
+                    "We highlight SME policy and linkage policy.")
