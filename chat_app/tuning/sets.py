@@ -26,7 +26,7 @@ HELD_OUT = [Path("eval/dev.jsonl"), Path("eval/test.jsonl"), Path("eval/blind_fi
             Path("eval/blind_sixteen.jsonl"), Path("eval/blind_seventeen.jsonl"), Path("eval/blind_eighteen.jsonl"),
             Path("eval/blind_nineteen.jsonl"), Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl"),
             Path("eval/blind_twentytwo.jsonl"), Path("eval/blind_twentythree.jsonl"), Path("eval/blind_twentyfour.jsonl"),
-            Path("eval/blind_twentyfive.jsonl")]
+            Path("eval/blind_twentyfive.jsonl"), Path("eval/blind_twentysix.jsonl"), Path("eval/blind_twentyseven.jsonl")]
 # Every set is reported on its own, so the gap between what was tuned on (train) and what was
 # not (dev, test, the blind sets) shows at every run. In the order the sets were written.
 DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("eval/heldout.jsonl"),
@@ -42,5 +42,6 @@ DEFAULT_GOLD = [Path("eval/train.jsonl"), Path("eval/train_extra.jsonl"), Path("
                 Path("eval/blind_fourteen.jsonl"), Path("eval/blind_fifteen.jsonl"), Path("eval/blind_sixteen.jsonl"),
                 Path("eval/blind_seventeen.jsonl"), Path("eval/blind_eighteen.jsonl"), Path("eval/blind_nineteen.jsonl"),
                 Path("eval/blind_twenty.jsonl"), Path("eval/blind_twentyone.jsonl"), Path("eval/blind_twentytwo.jsonl"),
-                Path("eval/blind_twentythree.jsonl"), Path("eval/blind_twentyfour.jsonl"), Path("eval/blind_twentyfive.jsonl")]
+                Path("eval/blind_twentythree.jsonl"), Path("eval/blind_twentyfour.jsonl"), Path("eval/blind_twentyfive.jsonl"),
+                Path("eval/blind_twentysix.jsonl"), Path("eval/blind_twentyseven.jsonl")]
 DEFAULT_TEST = Path("eval/test.jsonl")
