@@ -70,6 +70,18 @@ _SPAN_RE = re.compile(r"\b(?:between\s+)?(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|un
 _FROM_TO_RE = re.compile(r"\bfrom\s+(?:US\\?\$\s*)?\d[\d,.]*\s*%?[^.;]{0,40}?\bto\s+(?:US\\?\$\s*)?\d")
 
 
+def period_only(year: str, text: str) -> str | None:
+    """The period ("2010-2018") when `text` names `year` only as an end of one and gives no
+    figure for the ends ("from 67.2% to 16.3%"): "6% during the period of 2010-2018" is an
+    average over the years, not the figure for 2018 alone."""
+    text = plain(text)
+    spans = [m for m in _SPAN_RE.finditer(text) if year in (m.group(1), m.group(2))]
+    if not spans or _FROM_TO_RE.search(text):
+        return None
+    rest = _SPAN_RE.sub(" ", text)
+    return None if re.search(rf"\b{year}\b", rest) else spans[0].group(0)
+
+
 # A question after a sum of money: what something costs or is paid, spent, funded with; not
 # "how much attention did X pay", "what percentage of the budget", "how much have costs risen".
 _ASKS_MONEY_RE = re.compile(rf"\b({MONEY_NOUNS}|money)\b|\bhow much (funding|funds?|financing|investment)\b|"
@@ -94,18 +106,6 @@ def gives_money(text: str) -> bool:
     """The text gives its figures in a currency ("US$2,160", "750 birr", "(WB, 2019 US$)"), or
     says what is charged."""
     return bool(_MONEY_RE.search(without_citations(text)))
-
-
-def period_only(year: str, text: str) -> str | None:
-    """The period ("2010-2018") when `text` names `year` only as an end of one and gives no
-    figure for the ends ("from 67.2% to 16.3%"): "6% during the period of 2010-2018" is an
-    average over the years, not the figure for 2018 alone."""
-    text = plain(text)
-    spans = [m for m in _SPAN_RE.finditer(text) if year in (m.group(1), m.group(2))]
-    if not spans or _FROM_TO_RE.search(text):
-        return None
-    rest = _SPAN_RE.sub(" ", text)
-    return None if re.search(rf"\b{year}\b", rest) else spans[0].group(0)
 
 
 def gives_figure_for(question: Question, text: str) -> bool:

@@ -298,10 +298,11 @@ class AnswerEngine:
         if q.type is QuestionType.NUMBER and \
                 self.reader.measure_coverage(q, candidate) < models.abstain.figure_coverage:
             return silent or "No passage gives a figure for what it asks about."
-        if asks_money(q) and not gives_money(self.answer_text(candidate, q)):
-            return silent or "No passage gives a sum of money for it."
-        if q.type is QuestionType.NUMBER and len(q.years) == 1 and candidate.cell is None:
-            period = period_only(q.years[0], self.answer_text(candidate, q))
+        if q.type is QuestionType.NUMBER:
+            shown = self.answer_text(candidate, q)
+            if asks_money(q) and not gives_money(shown):
+                return silent or "No passage gives a sum of money for it."
+            period = period_only(q.years[0], shown) if len(q.years) == 1 and candidate.cell is None else None
             if period:
                 return silent or f"The nearest passage gives a figure for {period} as a whole, not for {q.years[0]}."
         return None

@@ -38,9 +38,9 @@ currently today nowadays
 """.split())
 YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")  # a year a question or a table column names
 _CITED_RE = re.compile(r"\b[A-Z][\w-]+(?:,? (?:and|&) [A-Z][\w-]+| et al\.?)?,? \(?(?:19|20)\d\d[a-z]?\)")
-# Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
 # Sums of money a question may ask for (answer_types.asks_money reads them too).
 MONEY_NOUNS = r"wages?|salar(y|ies)|prices?|costs?|budgets?|fees?"
+# Nouns that name a quantity: "What was Singapore's per capita income in 2017?" wants a figure.
 _MEASURE = (r"share|percentage|per ?cent|proportion|rate|ratio|amount|number|level|value|figure|size|income|"
             r"gdp|growth|population|surplus|deficit|revenue|capital|investment|ranking|rank|debt|inflation|"
             rf"unemployment|exports?|imports?|value[- ]added|score|total|{MONEY_NOUNS}")
